@@ -1,0 +1,5 @@
+import sys
+
+from parlons.cli import main
+
+sys.exit(main())

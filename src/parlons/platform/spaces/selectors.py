@@ -1,0 +1,115 @@
+"""Reads of spaces, phases and components, always scoped to one organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from parlons.platform.organisations.models import Organisation
+from parlons.platform.organisations.rules import is_organisation_admin
+from parlons.platform.spaces.models import Component, Phase, Space, SpaceRole, Visibility
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def current_phase(space: Space, on: dt.date | None = None) -> Phase | None:
+    """The forced phase if an admin set one, else the phase whose dates contain ``on``."""
+    if space.forced_phase_id:
+        return space.forced_phase
+    on = on or today()
+    phases = list(space.phases.all())
+    for phase in phases:
+        if phase.start_date <= on <= phase.end_date:
+            return phase
+    return None
+
+
+def phase_status(phase: Phase, current: Phase | None, on: dt.date | None = None) -> str:
+    """'current', 'past' or 'upcoming', for the timeline."""
+    on = on or today()
+    if current is not None and phase.pk == current.pk:
+        return "current"
+    if current is not None:
+        return "past" if phase.position < current.position else "upcoming"
+    return "past" if phase.end_date < on else "upcoming"
+
+
+def user_space_ids(user) -> set[int]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cache = getattr(user, "_parlons_space_ids", None)
+    if cache is None:
+        cache = set(SpaceRole.objects.filter(user=user).values_list("space_id", flat=True))
+        user._parlons_space_ids = cache
+    return cache
+
+
+def space_roles_of(user, space: Space) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cache = getattr(user, "_parlons_space_roles", None)
+    if cache is None:
+        cache = {}
+        user._parlons_space_roles = cache
+    if space.pk not in cache:
+        cache[space.pk] = set(
+            SpaceRole.objects.filter(user=user, space=space).values_list("role", flat=True))
+    return cache[space.pk]
+
+
+def visible_spaces(user, organisation: Organisation) -> QuerySet[Space]:
+    """Spaces of ``organisation`` that ``user`` may see in the front office."""
+    spaces = Space.objects.filter(organisation=organisation)
+    if is_organisation_admin(user, organisation):
+        return spaces
+    public = Q(is_published=True, visibility=Visibility.PUBLIC)
+    if getattr(user, "is_authenticated", False):
+        has_role = Exists(SpaceRole.objects.filter(space=OuterRef("pk"), user=user))
+        admin_role = Exists(SpaceRole.objects.filter(space=OuterRef("pk"), user=user,
+                                                     role=SpaceRole.Role.ADMIN))
+        return spaces.filter(public | Q(is_published=True) & has_role | admin_role)
+    return spaces.filter(public)
+
+
+def space_list(user, organisation: Organisation) -> QuerySet[Space]:
+    return (visible_spaces(user, organisation)
+            .select_related("forced_phase")
+            .prefetch_related("phases", "themes", "areas"))
+
+
+def get_space(organisation: Organisation, slug: str) -> Space:
+    return get_object_or_404(
+        Space.objects.select_related("organisation", "forced_phase")
+        .prefetch_related("phases", "themes", "areas",
+                          Prefetch("components", queryset=Component.objects.order_by("position"))),
+        organisation=organisation, slug=slug)
+
+
+def get_component(space: Space, component_id: int) -> Component:
+    return get_object_or_404(Component.objects.select_related("space"), space=space,
+                             pk=component_id)
+
+
+def allowed_actions(component: Component, phase: Phase | None) -> list[str]:
+    """What participants may do in ``component`` now."""
+    if not component.space.has_phases:
+        return list(component.default_actions or [])
+    if phase is None:
+        return []
+    for step in component.steps.all():
+        if step.phase_id == phase.pk:
+            return list(step.actions or [])
+    return []
+
+
+def search_spaces(user, organisation: Organisation, query: str) -> QuerySet[Space]:
+    query = query.strip()
+    if not query:
+        return Space.objects.none()
+    return visible_spaces(user, organisation).filter(
+        Q(title__icontains=query) | Q(summary__icontains=query) | Q(description__icontains=query))

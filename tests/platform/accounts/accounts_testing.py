@@ -1,0 +1,23 @@
+"""Helpers of the accounts tests (imported by name: the folder is on sys.path)."""
+
+from __future__ import annotations
+
+import re
+
+PASSWORD = "un-mot-de-passe-solide-2024"
+
+
+def signup_data(**overrides) -> dict:
+    from parlons.platform.accounts.tokens import make_time_trap
+
+    data = {"email": "nouvelle@example.org", "password": PASSWORD, "display_name": "",
+            "language": "fr", "website": "", "form_token": make_time_trap()}
+    data.update(overrides)
+    return data
+
+
+def link_in(body: str) -> str:
+    """The path of the first link of an e-mail body."""
+    match = re.search(r"https?://[^/\s]+(/\S*)", body)
+    assert match, body
+    return match.group(1)
