@@ -18,8 +18,10 @@ QUERIES = ("frequencies", "matrix", "cooccurrence", "agreement", "words")
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "qda", help="qualitative analysis of interviews (REFI-QDA .qdpx/.qdc)",
-        description="Qualitative analysis of interviews: import, validate, query, export.")
+        "qda",
+        help="qualitative analysis of interviews (REFI-QDA .qdpx/.qdc)",
+        description="Qualitative analysis of interviews: import, validate, query, export.",
+    )
     sub = parser.add_subparsers(dest="qda_command", metavar="ACTION")
 
     p = sub.add_parser("validate", help="check a .qdpx/.qde/.qdc against the REFI-QDA schemas")
@@ -27,8 +29,12 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=_validate)
 
     p = sub.add_parser("import", help="build a .qdpx from transcripts, codebooks and projects")
-    p.add_argument("files", type=Path, nargs="+",
-                   help=".txt .md .docx .odt .srt .vtt transcripts, .qdpx/.qde project, .qdc")
+    p.add_argument(
+        "files",
+        type=Path,
+        nargs="+",
+        help=".txt .md .docx .odt .srt .vtt transcripts, .qdpx/.qde project, .qdc",
+    )
     p.add_argument("--out", type=Path, required=True, help="the .qdpx to write")
     p.add_argument("--cases", type=Path, help="CSV of case attributes, one row per interviewee")
     p.add_argument("--case-id", help="identifier column of the cases CSV (default: first)")
@@ -43,10 +49,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--coder", help="only codings by this user (id, name or GUID)")
     p.add_argument("--code", action="append", help="restrict to a code path (repeatable)")
     p.add_argument("--by", help="frequencies: split passages by this case attribute")
-    p.add_argument("--columns", default="case",
-                   help="matrix: 'case' (default) or the name of a case attribute")
-    p.add_argument("--measure", choices=("passages", "cases"), default="passages",
-                   help="matrix: count passages (default) or cases")
+    p.add_argument(
+        "--columns", default="case", help="matrix: 'case' (default) or the name of a case attribute"
+    )
+    p.add_argument(
+        "--measure",
+        choices=("passages", "cases"),
+        default="passages",
+        help="matrix: count passages (default) or cases",
+    )
     p.add_argument("--coders", nargs=2, metavar=("A", "B"), help="agreement: the two coders")
     p.add_argument("--document", action="append", help="agreement: restrict to documents")
     p.add_argument("--top", type=int, default=30, help="words: how many (default 30)")
@@ -57,19 +68,29 @@ def register(subparsers: Any) -> None:
     p.add_argument("project", type=Path)
     p.add_argument("--out", type=Path, required=True, help=".docx, .xlsx or .csv")
     p.add_argument("--code", action="append", help="code path (repeatable; children included)")
-    p.add_argument("--attribute", action="append", default=[], metavar="NAME=VALUE",
-                   help="keep cases whose attribute has this value (repeatable)")
+    p.add_argument(
+        "--attribute",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="keep cases whose attribute has this value (repeatable)",
+    )
     p.add_argument("--coder")
     p.set_defaults(handler=_quotes)
 
     p = sub.add_parser("pseudonymise", help="replace names consistently; write the key apart")
     p.add_argument("project", type=Path)
-    p.add_argument("--list", type=Path, required=True,
-                   help="CSV 'original,replacement' (no header or header original,replacement)")
+    p.add_argument(
+        "--list",
+        type=Path,
+        required=True,
+        help="CSV 'original,replacement' (no header or header original,replacement)",
+    )
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--key", type=Path, required=True, help="key file the owner keeps")
-    p.add_argument("--passphrase-env", help="encrypt the key with the passphrase in this "
-                   "environment variable")
+    p.add_argument(
+        "--passphrase-env", help="encrypt the key with the passphrase in this environment variable"
+    )
     p.set_defaults(handler=_pseudonymise)
 
     p = sub.add_parser("restore", help="undo a pseudonymisation with its key")
@@ -148,25 +169,32 @@ def _import(args: argparse.Namespace) -> int:
         elif ext in transcripts.SUPPORTED:
             source = transcripts.load_transcript(path)
             project.sources[source.guid] = source
-            print(f"{path.name}: {len(source.text)} characters, {len(source.turns)} turns",
-                  file=sys.stderr)
+            print(
+                f"{path.name}: {len(source.text)} characters, {len(source.turns)} turns",
+                file=sys.stderr,
+            )
         else:
             raise UserError(f"{path}: unsupported file type {ext!r}")
     if args.name:
         project.name = args.name
     if args.cases:
-        cases = transcripts.read_cases_csv(project, args.cases.read_text(encoding="utf-8-sig"),
-                                           id_column=args.case_id, name_column=args.case_name)
+        cases = transcripts.read_cases_csv(
+            project,
+            args.cases.read_text(encoding="utf-8-sig"),
+            id_column=args.case_id,
+            name_column=args.case_name,
+        )
         unlinked = [c.name for c in cases if not c.sources]
         if unlinked:
-            print(f"note: cases without a source: {', '.join(map(str, unlinked))}",
-                  file=sys.stderr)
+            print(f"note: cases without a source: {', '.join(map(str, unlinked))}", file=sys.stderr)
     data, messages = refi.write_qdpx(project)
     for message in messages:
         print(f"note: {message}", file=sys.stderr)
     args.out.write_bytes(data)
-    print(f"wrote {args.out}: {len(project.sources)} sources, {len(project.cases)} cases, "
-          f"{len(project.codes)} codes, {len(project.selections)} selections")
+    print(
+        f"wrote {args.out}: {len(project.sources)} sources, {len(project.cases)} cases, "
+        f"{len(project.codes)} codes, {len(project.selections)} selections"
+    )
     return 0
 
 
@@ -176,8 +204,17 @@ def _merge(project: Any, other: Any, codebook_only: bool) -> None:
         project.__dict__.update(other.__dict__)
         project.name = name if name else other.name
         return
-    for attr in ("users", "codes", "variables", "cases", "sources", "selections", "notes",
-                 "sets", "links"):
+    for attr in (
+        "users",
+        "codes",
+        "variables",
+        "cases",
+        "sources",
+        "selections",
+        "notes",
+        "sets",
+        "links",
+    ):
         getattr(project, attr).update(getattr(other, attr))
 
 
@@ -200,8 +237,11 @@ def _emit(rows: list[dict[str, Any]], fmt: str) -> None:
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
     for row in cells:
-        print("  ".join(v.rjust(w) if _numeric(v) else v.ljust(w)
-                        for v, w in zip(row, widths, strict=True)))
+        print(
+            "  ".join(
+                v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(row, widths, strict=True)
+            )
+        )
 
 
 def _fmt(value: Any) -> str:
@@ -228,34 +268,55 @@ def _query(args: argparse.Namespace) -> int:
         rows = queries.frequencies(project, coder=args.coder, by=args.by)
         if args.code:
             wanted = set(args.code)
-            rows = [r for r in rows if r["code"] in wanted
-                    or any(r["code"].startswith(w + "/") for w in wanted)]
+            rows = [
+                r
+                for r in rows
+                if r["code"] in wanted or any(r["code"].startswith(w + "/") for w in wanted)
+            ]
     elif args.query == "matrix":
         m = queries.matrix(project, columns=args.columns, coder=args.coder, codes=args.code)
         rows = m.table(args.measure)
         if args.output:
             if args.output.suffix.lower() == ".xlsx":
-                args.output.write_bytes(exports.matrix_xlsx(m, queries.passages(
-                    project, coder=args.coder)))
+                args.output.write_bytes(
+                    exports.matrix_xlsx(m, queries.passages(project, coder=args.coder))
+                )
             else:
                 args.output.write_text(exports.matrix_csv(m, args.measure), encoding="utf-8")
     elif args.query == "cooccurrence":
-        rows = [{"code_a": a, "code_b": b, "count": n}
-                for a, b, n in queries.cooccurrence(project, coder=args.coder)]
+        rows = [
+            {"code_a": a, "code_b": b, "count": n}
+            for a, b, n in queries.cooccurrence(project, coder=args.coder)
+        ]
     elif args.query == "agreement":
         if not args.coders:
             coders = [u.id or u.guid for u in project.users.values()]
             if len(coders) < 2:
                 raise UserError("agreement needs --coders A B (the project has fewer than 2 users)")
             args.coders = coders[:2]
-        results = agreement.agreement(project, *args.coders, codes=args.code,
-                                      documents=args.document)
-        rows = [{"code": r.code, "chars_a": r.chars_a, "chars_b": r.chars_b,
-                 "chars_both": r.chars_both, "units": r.units, "agreement": r.observed,
-                 "kappa": r.kappa, "alpha": r.alpha} for r in results]
+        results = agreement.agreement(
+            project, *args.coders, codes=args.code, documents=args.document
+        )
+        rows = [
+            {
+                "code": r.code,
+                "chars_a": r.chars_a,
+                "chars_b": r.chars_b,
+                "chars_both": r.chars_both,
+                "units": r.units,
+                "agreement": r.observed,
+                "kappa": r.kappa,
+                "alpha": r.alpha,
+            }
+            for r in results
+        ]
     else:
-        rows = [{"word": w, "count": n, "documents": d} for w, n, d in queries.word_frequencies(
-            project, codes=args.code, coder=args.coder, top=args.top)]
+        rows = [
+            {"word": w, "count": n, "documents": d}
+            for w, n, d in queries.word_frequencies(
+                project, codes=args.code, coder=args.coder, top=args.top
+            )
+        ]
     _emit(rows, args.format)
     return 0
 

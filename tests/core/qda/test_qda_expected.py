@@ -68,16 +68,18 @@ def test_matrix_cells_open_their_quotes(project):
 
 
 def test_cooccurrences(project):
-    expected = {(r["code_a"], r["code_b"]): int(r["cooccurrences"])
-                for r in _rows("cooccurrences.csv")}
+    expected = {
+        (r["code_a"], r["code_b"]): int(r["cooccurrences"]) for r in _rows("cooccurrences.csv")
+    }
     got = {(a, b): n for a, b, n in queries.cooccurrence(project, coder="ENQ1")}
     assert got == expected
 
 
 def test_intercoder_agreement_e01(project):
     for row in _rows("accord_intercodeurs_E01.csv"):
-        (res,) = agreement.agreement(project, "ENQ1", "ENQ2", codes=[row["code"]],
-                                     documents=[row["document"]])
+        (res,) = agreement.agreement(
+            project, "ENQ1", "ENQ2", codes=[row["code"]], documents=[row["document"]]
+        )
         assert res.chars_a == int(row["car_codeur1"])
         assert res.chars_b == int(row["car_codeur2"])
         assert res.chars_both == int(row["car_communs"])
@@ -108,9 +110,11 @@ def test_emoji_offsets_e03(project):
     start, end = expected["codepoints"]
     assert source.text[start:end] == expected["texte"]
     assert [model.to_utf16(source.text, start), model.to_utf16(source.text, end)] == (
-        expected["utf16_code_units"])
+        expected["utf16_code_units"]
+    )
     assert [model.to_utf8(source.text, start), model.to_utf8(source.text, end)] == (
-        expected["utf8_bytes"])
+        expected["utf8_bytes"]
+    )
     # independent oracle: the encoders themselves
     assert len(source.text[:end].encode("utf-16-le")) // 2 == expected["utf16_code_units"][1]
     assert model.from_utf16(source.text, expected["utf16_code_units"][1]) == end

@@ -84,13 +84,18 @@ def test_codebook_export_validates_and_round_trips():
     assert book.codes == project.codes
     original, _ = refi.read_path(CORPUS / "codebook-non-participation.qdc")
     assert [project.code_path(g) for g in project.codes] == [
-        original.code_path(g) for g in original.codes]
+        original.code_path(g) for g in original.codes
+    ]
 
 
-@pytest.mark.parametrize("name", [
-    "ponte-blank-atlas-project.qdpx", "ponte-target-atlas-project.qdpx",
-    "qc-demo-coded-interviews.qdpx",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ponte-blank-atlas-project.qdpx",
+        "ponte-target-atlas-project.qdpx",
+        "qc-demo-coded-interviews.qdpx",
+    ],
+)
 def test_real_projects_read_and_reexport_valid(name):
     project, _ = refi.read_path(SAMPLES / name)
     data, _ = refi.write_qdpx(project)
@@ -119,8 +124,10 @@ def test_atlas_ti_9_codebook_old_namespace():
     assert any("urn:QDA-XML:codebook:0:4" in m for m in messages)
     assert len(project.codes) == 5
     assert project.code_path("575CD58B-641A-48C7-BC7B-4F3D2199C776") == "code1/code1.1"
-    assert {s.name for s in project.sets.values()} == {"codeGroup1::codeGroup1.1",
-                                                       "codeGroup1::codeGroup1.2"}
+    assert {s.name for s in project.sets.values()} == {
+        "codeGroup1::codeGroup1.1",
+        "codeGroup1::codeGroup1.2",
+    }
     assert all(len(s.codes) == 2 for s in project.sets.values())
     assert _xsd("Codebook.xsd").validate(etree.fromstring(refi.write_codebook(project)))
 
@@ -146,9 +153,11 @@ def test_taguette_codebook_hierarchy_in_names():
 
 
 def test_double_colon_hierarchy_in_names():
-    xml = ('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
-           '<Code guid="00000000-0000-0000-0000-000000000001" name="Freins::Horaires" '
-           'isCodable="true"/></Codes></CodeBook>').encode()
+    xml = (
+        b'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
+        b'<Code guid="00000000-0000-0000-0000-000000000001" name="Freins::Horaires" '
+        b'isCodable="true"/></Codes></CodeBook>'
+    )
     project, _ = refi.read_codebook(xml)
     assert project.code_by_path("Freins/Horaires").is_codable
 
@@ -194,15 +203,20 @@ def _shift_offsets_for_crlf(qde: bytes) -> bytes:
 
 
 def test_crlf_sources_offsets_already_on_lf():
-    data = _rezip(PROJECT.read_bytes(), edit=lambda n, c: c.replace(b"\n", b"\r\n")
-                  if n.startswith("sources/") and n.endswith(".txt") else c)
+    data = _rezip(
+        PROJECT.read_bytes(),
+        edit=lambda n, c: (
+            c.replace(b"\n", b"\r\n") if n.startswith("sources/") and n.endswith(".txt") else c
+        ),
+    )
     project, messages = refi.read_qdpx(data)
     assert any("CRLF" in m for m in messages)
     assert not any("remapped" in m for m in messages)
     reference = corpus_project()
     for guid, selection in reference.selections.items():
         assert project.selection_text(project.selections[guid]) == reference.selection_text(
-            selection)
+            selection
+        )
 
 
 def test_nvivo_rich_text_only_is_rebuilt():
@@ -211,7 +225,8 @@ def test_nvivo_rich_text_only_is_rebuilt():
     def edit(name, content):
         if name == "project.qde":
             return content.replace(
-                b' plainTextPath="internal://A64F4113-12F6-5222-82E5-F2252A7182DE.txt"', b"")
+                b' plainTextPath="internal://A64F4113-12F6-5222-82E5-F2252A7182DE.txt"', b""
+            )
         return content
 
     project, messages = refi.read_qdpx(_rezip(PROJECT.read_bytes(), edit=edit))
@@ -220,11 +235,14 @@ def test_nvivo_rich_text_only_is_rebuilt():
 
 
 def test_dangling_references_reported():
-    xml = (PROJECT.read_bytes())
+    xml = PROJECT.read_bytes()
     with zipfile.ZipFile(io.BytesIO(xml)) as archive:
         qde = archive.read("project.qde")
-    qde = qde.replace(b'<CodeRef targetGUID="9E13E934-D998-5700-AA63-08DABD519059"/>',
-                      b'<CodeRef targetGUID="9E13E934-D998-5700-AA63-08DABD519000"/>', 1)
+    qde = qde.replace(
+        b'<CodeRef targetGUID="9E13E934-D998-5700-AA63-08DABD519059"/>',
+        b'<CodeRef targetGUID="9E13E934-D998-5700-AA63-08DABD519000"/>',
+        1,
+    )
     data = _rezip(PROJECT.read_bytes(), edit=lambda n, c: qde if n == "project.qde" else c)
     project, messages = refi.read_qdpx(data)
     assert "codings referring to unknown codes: dropped" in messages
@@ -245,3 +263,37 @@ def test_writer_refuses_invalid_output():
     next(iter(project.links.values())).direction = "Sideways"
     with pytest.raises(refi.RefiError, match="Project.xsd"):
         refi.write_qdpx(project)
+
+
+def test_missing_source_file_dropped_with_message():
+    data = _rezip(PROJECT.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        kept = {
+            i.filename: src.read(i)
+            for i in src.infolist()
+            if not i.filename.endswith("635ED045-C73D-5932-9263-3EA1E7359695.txt")
+        }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name, content in kept.items():
+            dst.writestr(name, content)
+    project, messages = refi.read_qdpx(out.getvalue())
+    assert any("missing from the archive" in m for m in messages)
+    assert any("no readable text: dropped" in m for m in messages)
+    assert len(project.sources) == 5
+    assert len(project.selections) == 47 - 10  # E01 had 8 ENQ1 + 2 ENQ2 selections
+    refi.write_qdpx(project)  # still exportable and valid
+
+
+def test_case_notes_are_kept_and_reported_on_export():
+    from parlons.core.qda.model import Note
+
+    project = corpus_project()
+    case = next(iter(project.cases.values()))
+    project.notes["00000000-0000-0000-0000-0000000000AA"] = Note(
+        "00000000-0000-0000-0000-0000000000AA", "Mémo de cas", "Texte", targets=[case.guid]
+    )
+    data, messages = refi.write_qdpx(project)
+    assert any("cannot attach notes to a case" in m for m in messages)
+    again, _ = refi.read_qdpx(data)
+    assert again.notes["00000000-0000-0000-0000-0000000000AA"].text == "Texte"

@@ -11,7 +11,7 @@ def signup_data(**overrides) -> dict:
     from parlons.platform.accounts.tokens import make_time_trap
 
     data = {"email": "nouvelle@example.org", "password": PASSWORD, "display_name": "",
-            "language": "fr", "website": "", "form_token": make_time_trap()}
+            "language": "en", "website": "", "form_token": make_time_trap()}
     data.update(overrides)
     return data
 
@@ -21,3 +21,8 @@ def link_in(body: str) -> str:
     match = re.search(r"https?://[^/\s]+(/\S*)", body)
     assert match, body
     return match.group(1)
+
+
+def page_text(response) -> str:
+    """The HTML of a response without its per-request CSRF tokens (masked differently each time)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())

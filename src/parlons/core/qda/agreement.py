@@ -74,14 +74,22 @@ def krippendorff_alpha(ratings: Sequence[Sequence[Hashable | None]]) -> float:
     return 1 - observed / expected
 
 
-def _mask(project: Project, source: str, code_guids: set[str], coder: str) -> np.ndarray:
-    mask = np.zeros(len(project.sources[source].text), dtype=bool)
+def _spans(project: Project, coders: set[str]) -> dict[tuple[str, str, str], list[tuple[int, int]]]:
+    """(source, code, coder) → selection spans, for the given coders."""
+    spans: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
     for selection in project.selections.values():
-        if selection.source != source:
-            continue
         for coding in selection.codings:
-            if coding.code in code_guids and selection.coder(coding) == coder:
-                mask[selection.start : selection.end] = True
+            who = selection.coder(coding)
+            if who in coders:
+                key = (selection.source, coding.code, who)
+                spans.setdefault(key, []).append((selection.start, selection.end))
+    return spans
+
+
+def _mask(length: int, spans: list[tuple[int, int]]) -> np.ndarray:
+    mask = np.zeros(length, dtype=bool)
+    for start, end in spans:
+        mask[start:end] = True
     return mask
 
 
@@ -110,24 +118,34 @@ def agreement(
     else:
         doc_guids = []
         for ref in documents:
-            match = [g for g, s in project.sources.items()
-                     if ref in (g, s.name) or s.name.split(" ")[0] == ref]
+            match = [
+                g
+                for g, s in project.sources.items()
+                if ref in (g, s.name) or s.name.split(" ")[0] == ref
+            ]
             if not match:
                 raise KeyError(f"no document {ref!r}")
             doc_guids.extend(match)
     if codes is None:
         docs = set(doc_guids)
-        used = {c.code for sel in project.selections.values() if sel.source in docs
-                for c in sel.codings if sel.coder(c) in (a, b)}
+        used = {
+            c.code
+            for sel in project.selections.values()
+            if sel.source in docs
+            for c in sel.codings
+            if sel.coder(c) in (a, b)
+        }
         code_guids = [g for g in project.codes if g in used]
     else:
         code_guids = [g if g in project.codes else project.code_by_path(g).guid for g in codes]
+    spans = _spans(project, {a, b})
     results = []
     for code in code_guids:
         n11 = n10 = n01 = n00 = 0
         for source in doc_guids:
-            ma = _mask(project, source, {code}, a)
-            mb = _mask(project, source, {code}, b)
+            length = len(project.sources[source].text)
+            ma = _mask(length, spans.get((source, code, a), []))
+            mb = _mask(length, spans.get((source, code, b), []))
             n11 += int(np.count_nonzero(ma & mb))
             n10 += int(np.count_nonzero(ma & ~mb))
             n01 += int(np.count_nonzero(~ma & mb))

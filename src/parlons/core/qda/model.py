@@ -185,7 +185,7 @@ class Project:
     """A whole project; every collection is a GUID-keyed dict in document order."""
 
     name: str = "Parlons project"
-    origin: str | None = None
+    origin: str | None = "Parlons"
     description: str | None = None
     creating_user: str | None = None
     creation_datetime: str | None = None
@@ -310,8 +310,15 @@ class Project:
                 break
         else:
             snippet = source.text[start:end]
-            selection = Selection(new_guid(), source_guid, start, end, selection_name(snippet),
-                                  creating_user=user, creation_datetime=when)
+            selection = Selection(
+                new_guid(),
+                source_guid,
+                start,
+                end,
+                selection_name(snippet),
+                creating_user=user,
+                creation_datetime=when,
+            )
             self.selections[selection.guid] = selection
         if all(c.code != code_guid for c in selection.codings):
             selection.codings.append(Coding(new_guid(), code_guid, user, when))

@@ -38,8 +38,9 @@ def _pattern(replacements: dict[str, str], whole_words: bool) -> re.Pattern[str]
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)" if whole_words else body)
 
 
-def _replace(text: str, pattern: re.Pattern[str], replacements: dict[str, str]) -> tuple[
-        str, list[list[Any]]]:
+def _replace(
+    text: str, pattern: re.Pattern[str], replacements: dict[str, str]
+) -> tuple[str, list[list[Any]]]:
     """New text and spans ``[old_start, old_end, new_start, new_end, original]``."""
     out: list[str] = []
     spans: list[list[Any]] = []
@@ -81,7 +82,9 @@ def _sub_field(value: str | None, pattern: re.Pattern[str], table: dict[str, str
 
 
 def pseudonymise(
-    project: Project, replacements: dict[str, str] | Iterable[tuple[str, str]], *,
+    project: Project,
+    replacements: dict[str, str] | Iterable[tuple[str, str]],
+    *,
     whole_words: bool = True,
 ) -> tuple[Project, dict[str, Any]]:
     """Replace every listed name in sources, notes, names and descriptions; returns (copy, key)."""
@@ -105,8 +108,11 @@ def pseudonymise(
             for selection in result.selections.values():
                 if selection.source != source.guid:
                     continue
-                entry["selections"][selection.guid] = [selection.start, selection.end,
-                                                       selection.name]
+                entry["selections"][selection.guid] = [
+                    selection.start,
+                    selection.end,
+                    selection.name,
+                ]
                 selection.start = remap(selection.start, False)
                 selection.end = remap(selection.end, True)
                 selection.name = selection_name(new_text[selection.start : selection.end])
@@ -132,6 +138,14 @@ def pseudonymise(
                     case.values[var_guid] = new
     for selection in result.selections.values():
         field("selection", selection, "description")
+    for code in result.codes.values():
+        field("code", code, "description")
+    for item in result.sets.values():
+        field("set", item, "description")
+    old_description = result.description
+    result.description = _sub_field(old_description, pattern, table)
+    if result.description != old_description:
+        key["fields"]["project::description"] = old_description
     return result, key
 
 
@@ -154,11 +168,19 @@ def restore(project: Project, key: dict[str, Any]) -> Project:
             if sel_guid in result.selections:
                 selection = result.selections[sel_guid]
                 selection.start, selection.end, selection.name = start, end, name
-    collections = {"source": result.sources, "note": result.notes, "case": result.cases,
-                   "selection": result.selections}
+    collections: dict[str, dict[str, Any]] = {
+        "source": result.sources,
+        "note": result.notes,
+        "case": result.cases,
+        "selection": result.selections,
+        "code": result.codes,
+        "set": result.sets,
+    }
     for ref, original in key["fields"].items():
         kind, guid, attr = ref.split(":", 2)
-        if kind == "value":
+        if kind == "project":
+            result.description = original
+        elif kind == "value":
             if guid in result.cases:
                 result.cases[guid].values[attr] = original
         elif guid in collections[kind]:

@@ -43,7 +43,9 @@ class Passage:
         return f"{self.document} [{self.start}–{self.end}]"
 
 
-def _code_filter(project: Project, codes: Iterable[str] | None, descendants: bool) -> set[str] | None:
+def _code_filter(
+    project: Project, codes: Iterable[str] | None, descendants: bool
+) -> set[str] | None:
     if codes is None:
         return None
     wanted: set[str] = set()
@@ -99,9 +101,9 @@ def coded_units(
         by_coder: dict[str, list[str]] = defaultdict(list)
         for coding in selection.codings:
             who = selection.coder(coding) or ""
-            if coder_guid is None or who == coder_guid:
-                if coding.code not in by_coder[who]:
-                    by_coder[who].append(coding.code)
+            wanted = coder_guid is None or who == coder_guid
+            if wanted and coding.code not in by_coder[who]:
+                by_coder[who].append(coding.code)
         if coder_guid is None and len(by_coder) > 1:
             merged: list[str] = []
             for codes in by_coder.values():
@@ -129,8 +131,11 @@ def passages(
     for selection, code_guids, who in coded_units(project, coder):
         if wanted is not None and not wanted.intersection(code_guids):
             continue
-        case_guids = list(dict.fromkeys(by_selection.get(selection.guid, [])
-                                        + by_source.get(selection.source, [])))
+        case_guids = list(
+            dict.fromkeys(
+                by_selection.get(selection.guid, []) + by_source.get(selection.source, [])
+            )
+        )
         if keep_cases is not None and not keep_cases.intersection(case_guids):
             continue
         source = project.sources[selection.source]
@@ -158,12 +163,18 @@ def frequencies(
     by_source, by_selection = _case_index(project)
     stats: dict[str, dict[str, Any]] = {}
     for code in project.codes.values():
-        stats[code.guid] = {"passages": 0, "documents": set(), "cases": set(), "characters": 0,
-                            "by": Counter()}
+        stats[code.guid] = {
+            "passages": 0,
+            "documents": set(),
+            "cases": set(),
+            "characters": 0,
+            "by": Counter(),
+        }
     levels: list[str] = []
     for selection, code_guids, _ in coded_units(project, coder):
         case_guids = set(by_selection.get(selection.guid, [])) | set(
-            by_source.get(selection.source, []))
+            by_source.get(selection.source, [])
+        )
         labels = set()
         if variable is not None:
             for case_guid in case_guids:
@@ -221,8 +232,10 @@ class Matrix:
 
     def table(self, measure: str = "passages") -> list[dict[str, Any]]:
         data = self.passages if measure == "passages" else self.cases
-        return [{"code": r, **dict(zip(self.columns, data[i], strict=True))}
-                for i, r in enumerate(self.rows)]
+        return [
+            {"code": r, **dict(zip(self.columns, data[i], strict=True))}
+            for i, r in enumerate(self.rows)
+        ]
 
 
 def matrix(
@@ -239,23 +252,30 @@ def matrix(
     if variable is None:
         col_keys = list(project.cases)
         col_labels = [project.cases[g].name or g for g in col_keys]
-        col_labels = [_short_case(label) for label in col_labels]
+        short = [_short_case(label) for label in col_labels]
+        if len(set(short)) == len(short):
+            col_labels = short
     else:
-        values = {_label(c.values[variable.guid]) for c in project.cases.values()
-                  if variable.guid in c.values}
+        values = {
+            _label(c.values[variable.guid])
+            for c in project.cases.values()
+            if variable.guid in c.values
+        }
         col_keys = sorted(values)
         col_labels = list(col_keys)
     col_index = {k: i for i, k in enumerate(col_keys)}
-    row_guids = [g for g, c in project.codes.items()
-                 if (wanted is None or g in wanted) and c.is_codable]
+    row_guids = [
+        g for g, c in project.codes.items() if (wanted is None or g in wanted) and c.is_codable
+    ]
     row_index = {g: i for i, g in enumerate(row_guids)}
     n_rows, n_cols = len(row_guids), len(col_keys)
     counts = [[0] * n_cols for _ in range(n_rows)]
     case_sets: list[list[set[str]]] = [[set() for _ in range(n_cols)] for _ in range(n_rows)]
     quotes: list[list[list[str]]] = [[[] for _ in range(n_cols)] for _ in range(n_rows)]
     for selection, code_guids, _ in coded_units(project, coder):
-        case_guids = dict.fromkeys(by_selection.get(selection.guid, [])
-                                   + by_source.get(selection.source, []))
+        case_guids = dict.fromkeys(
+            by_selection.get(selection.guid, []) + by_source.get(selection.source, [])
+        )
         cols: dict[int, set[str]] = defaultdict(set)
         for case_guid in case_guids:
             if variable is None:
@@ -286,9 +306,7 @@ def _short_case(label: str) -> str:
     return re.split(r"\s+[–-]\s+", label, maxsplit=1)[0]
 
 
-def cooccurrence(
-    project: Project, *, coder: str | None = None
-) -> list[tuple[str, str, int]]:
+def cooccurrence(project: Project, *, coder: str | None = None) -> list[tuple[str, str, int]]:
     """Pairs of code paths (sorted) with their co-occurrence counts, most frequent first."""
     counts: Counter[tuple[str, str]] = Counter()
     path = {g: project.code_path(g) for g in project.codes}

@@ -83,6 +83,7 @@ class _Reader:
         self._lower = {k.lower(): k for k in self.files}
         self._braces = 0
         self._lower_guids = 0
+        self._case_mismatch: list[str] = []
 
     def note(self, message: str) -> None:
         if message not in self.messages:
@@ -135,12 +136,17 @@ class _Reader:
                 return self.files[candidate]
             real = self._lower.get(candidate.lower())
             if real is not None:
-                self.note(f"archive member {real!r} found for {candidate!r} (letter case differs)")
+                self._case_mismatch.append(real)
                 return self.files[real]
         self.note(f"file {path!r} of {what} is missing from the archive")
         return None
 
     def finish(self) -> None:
+        if self._case_mismatch:
+            self.note(
+                f"{len(self._case_mismatch)} archive files found despite a different letter "
+                f"case (e.g. {self._case_mismatch[0]!r}, Sources/ for sources/)"
+            )
         if self._braces:
             self.note(f"{self._braces} GUIDs written with braces {{}}: braces removed")
         if self._lower_guids:
@@ -148,7 +154,8 @@ class _Reader:
 
 
 def _local(el: Any) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    tag = el.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _kids(el: Any, name: str) -> list[Any]:
@@ -288,7 +295,9 @@ def _read_values(el: Any, project: Project, reader: _Reader, owner: str) -> dict
                 try:
                     values[variable.guid] = parse_value(_VALUE_TAGS[tag], child.text or "")
                 except ValueError:
-                    reader.note(f"bad {tag} {child.text!r} of {variable.name!r} on {owner}: dropped")
+                    reader.note(
+                        f"bad {tag} {child.text!r} of {variable.name!r} on {owner}: dropped"
+                    )
                 break
     return values
 
@@ -456,8 +465,17 @@ def _read_sets(el: Any, project: Project, reader: _Reader) -> None:
 
 
 def _check_empty(root: Any, reader: _Reader) -> None:
-    containers = ("Users", "Codes", "Variables", "Cases", "Sources", "Notes", "Links", "Sets",
-                  "Graphs")
+    containers = (
+        "Users",
+        "Codes",
+        "Variables",
+        "Cases",
+        "Sources",
+        "Notes",
+        "Links",
+        "Sets",
+        "Graphs",
+    )
     for el in root.iter():
         if _local(el) in containers and len(el) == 0:
             reader.note(f"empty <{_local(el)}/> container ignored")
@@ -503,7 +521,9 @@ def _resolve(project: Project, reader: _Reader) -> None:
             del project.links[guid]
 
 
-def read_project_xml(data: bytes, files: dict[str, bytes] | None = None) -> tuple[Project, list[str]]:
+def read_project_xml(
+    data: bytes, files: dict[str, bytes] | None = None
+) -> tuple[Project, list[str]]:
     """Read a ``project.qde`` document (and the archive's files); returns (project, messages)."""
     reader = _Reader(files)
     root = _parse_xml(data, reader)
@@ -539,8 +559,9 @@ def read_project_xml(data: bytes, files: dict[str, bytes] | None = None) -> tupl
         if kind not in _VALUE_TAGS.values():
             reader.note(f"variable {var_el.get('name')!r}: unknown type {kind!r} read as Text")
             kind = "Text"
-        project.variables[guid] = Variable(guid, var_el.get("name") or guid, kind,
-                                           _text(var_el, "Description"))
+        project.variables[guid] = Variable(
+            guid, var_el.get("name") or guid, kind, _text(var_el, "Description")
+        )
     sources = _kid(root, "Sources")
     for src_el in sources if sources is not None else []:
         tag = _local(src_el)
@@ -634,8 +655,6 @@ def read_qdpx(data: bytes) -> tuple[Project, list[str]]:
     if not qde:
         raise RefiError("the archive holds no project.qde")
     main = "project.qde" if "project.qde" in files else qde[0]
-    if main != "project.qde":
-        pass
     project, messages = read_project_xml(files[main], files)
     if main != "project.qde":
         messages.insert(0, f"project read from {main!r} instead of project.qde")
@@ -683,11 +702,23 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _write_codes(parent: Any, ns: str, project: Project, parent_guid: str | None,
-                 notes_of: dict[str, list[str]] | None) -> None:
+def _write_codes(
+    parent: Any,
+    ns: str,
+    project: Project,
+    parent_guid: str | None,
+    notes_of: dict[str, list[str]] | None,
+) -> None:
     for code in project.children(parent_guid):
-        el = _sub(parent, ns, "Code", guid=code.guid, name=code.name,
-                  isCodable=_bool(code.is_codable), color=code.color)
+        el = _sub(
+            parent,
+            ns,
+            "Code",
+            guid=code.guid,
+            name=code.name,
+            isCodable=_bool(code.is_codable),
+            color=code.color,
+        )
         _text_el(el, ns, "Description", code.description)
         if notes_of is not None:
             for note in notes_of.get(code.guid, []):
@@ -722,7 +753,7 @@ def project_xml(project: Project, messages: list[str] | None = None) -> bytes:
     root = etree.Element(f"{{{ns}}}Project", nsmap={None: ns})
     for key, value in (
         ("name", project.name),
-        ("origin", project.origin or "Parlons"),
+        ("origin", project.origin),
         ("creatingUserGUID", project.creating_user),
         ("creationDateTime", project.creation_datetime),
         ("modifyingUserGUID", project.modifying_user),
@@ -744,8 +775,9 @@ def project_xml(project: Project, messages: list[str] | None = None) -> bytes:
     if project.variables:
         variables = _sub(root, ns, "Variables")
         for var in project.variables.values():
-            el = _sub(variables, ns, "Variable", guid=var.guid, name=var.name,
-                      typeOfVariable=var.type)
+            el = _sub(
+                variables, ns, "Variable", guid=var.guid, name=var.name, typeOfVariable=var.type
+            )
             _text_el(el, ns, "Description", var.description)
 
     def values(el: Any, vals: dict[str, Any]) -> None:
@@ -769,8 +801,10 @@ def project_xml(project: Project, messages: list[str] | None = None) -> bytes:
             for guid in case.selections:
                 _sub(el, ns, "SelectionRef", targetGUID=guid)
             if notes_of.get(case.guid):
-                messages.append(f"case {case.name!r}: REFI-QDA cannot attach notes to a case; "
-                                "its notes are exported unattached")
+                messages.append(
+                    f"case {case.name!r}: REFI-QDA cannot attach notes to a case; "
+                    "its notes are exported unattached"
+                )
     by_source: dict[str, list[Selection]] = {}
     for selection in project.selections.values():
         by_source.setdefault(selection.source, []).append(selection)
@@ -778,23 +812,43 @@ def project_xml(project: Project, messages: list[str] | None = None) -> bytes:
         sources = _sub(root, ns, "Sources")
         for source in project.sources.values():
             el = _sub(
-                sources, ns, "TextSource", guid=source.guid, name=source.name,
-                richTextPath=(f"internal://{source.guid}{source.rich_ext}"
-                              if source.rich_bytes is not None and source.rich_ext else None),
+                sources,
+                ns,
+                "TextSource",
+                guid=source.guid,
+                name=source.name,
+                richTextPath=(
+                    f"internal://{source.guid}{source.rich_ext}"
+                    if source.rich_bytes is not None and source.rich_ext
+                    else None
+                ),
                 plainTextPath=f"internal://{source.guid}.txt",
-                creatingUser=source.creating_user, creationDateTime=source.creation_datetime,
+                creatingUser=source.creating_user,
+                creationDateTime=source.creation_datetime,
             )
             _text_el(el, ns, "Description", source.description)
             for sel in by_source.get(source.guid, []):
-                sel_el = _sub(el, ns, "PlainTextSelection", guid=sel.guid, name=sel.name,
-                              startPosition=str(sel.start), endPosition=str(sel.end),
-                              creatingUser=sel.creating_user,
-                              creationDateTime=sel.creation_datetime)
+                sel_el = _sub(
+                    el,
+                    ns,
+                    "PlainTextSelection",
+                    guid=sel.guid,
+                    name=sel.name,
+                    startPosition=str(sel.start),
+                    endPosition=str(sel.end),
+                    creatingUser=sel.creating_user,
+                    creationDateTime=sel.creation_datetime,
+                )
                 _text_el(sel_el, ns, "Description", sel.description)
                 for coding in sel.codings:
-                    c_el = _sub(sel_el, ns, "Coding", guid=coding.guid,
-                                creatingUser=coding.creating_user,
-                                creationDateTime=coding.creation_datetime)
+                    c_el = _sub(
+                        sel_el,
+                        ns,
+                        "Coding",
+                        guid=coding.guid,
+                        creatingUser=coding.creating_user,
+                        creationDateTime=coding.creation_datetime,
+                    )
                     _sub(c_el, ns, "CodeRef", targetGUID=coding.code)
                 for note in notes_of.get(sel.guid, []):
                     _sub(sel_el, ns, "NoteRef", targetGUID=note)
@@ -804,16 +858,31 @@ def project_xml(project: Project, messages: list[str] | None = None) -> bytes:
     if project.notes:
         notes = _sub(root, ns, "Notes")
         for note in project.notes.values():
-            el = _sub(notes, ns, "Note", guid=note.guid, name=note.name,
-                      creatingUser=note.creating_user, creationDateTime=note.creation_datetime)
+            el = _sub(
+                notes,
+                ns,
+                "Note",
+                guid=note.guid,
+                name=note.name,
+                creatingUser=note.creating_user,
+                creationDateTime=note.creation_datetime,
+            )
             _text_el(el, ns, "Description", note.description)
             _text_el(el, ns, "PlainTextContent", note.text)
     if project.links:
         links = _sub(root, ns, "Links")
         for link in project.links.values():
-            el = _sub(links, ns, "Link", guid=link.guid, name=link.name,
-                      direction=link.direction, color=link.color, originGUID=link.origin,
-                      targetGUID=link.target)
+            el = _sub(
+                links,
+                ns,
+                "Link",
+                guid=link.guid,
+                name=link.name,
+                direction=link.direction,
+                color=link.color,
+                originGUID=link.origin,
+                targetGUID=link.target,
+            )
             for note in notes_of.get(link.guid, []):
                 _sub(el, ns, "NoteRef", targetGUID=note)
     if project.sets:
@@ -868,7 +937,8 @@ def validate_path(path: str | Path) -> tuple[list[str], list[str]]:
     if path.suffix.lower() == ".qdpx" or data[:2] == b"PK":
         files = archive_files(data)
         xml = files.get("project.qde") or next(
-            (v for k, v in files.items() if k.lower().endswith(".qde")), None)
+            (v for k, v in files.items() if k.lower().endswith(".qde")), None
+        )
         if xml is None:
             raise RefiError("the archive holds no project.qde")
         kind = "project"

@@ -19,5 +19,5 @@ FRENCH_STOP_WORDS = frozenset(
     seront ses si sien sienne siens soi soient sois soit sommes son sont suis sur t ta te tes
     toi ton tous tout toute toutes très tu un une unes uns v va vais vas voilà vont vos votre
     vous vu y avoir être faire aller dire pouvoir vouloir devoir savoir falloir
-    """.split()
+    """.split()  # noqa: SIM905 - readable as a block of words
 )

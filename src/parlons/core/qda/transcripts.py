@@ -72,8 +72,17 @@ def detect_turns(text: str) -> list[Turn]:
 
 def _looks_like_header(label: str) -> bool:
     """``Date : …`` or ``Durée : …`` lines of a header are not speaker turns."""
-    return label.strip().casefold() in {"date", "durée", "duree", "lieu", "note", "remarque",
-                                         "notes", "source", "titre"}
+    return label.strip().casefold() in {
+        "date",
+        "durée",
+        "duree",
+        "lieu",
+        "note",
+        "remarque",
+        "notes",
+        "source",
+        "titre",
+    }
 
 
 def _normalise(text: str) -> str:
@@ -285,8 +294,9 @@ def read_cases_csv(
                 try:
                     case.values[variable.guid] = _typed(variable.type, raw)
                 except ValueError as exc:
-                    raise ValueError(f"case {case_id}: bad {variable.type} {raw!r} in "
-                                     f"{column!r}") from exc
+                    raise ValueError(
+                        f"case {case_id}: bad {variable.type} {raw!r} in {column!r}"
+                    ) from exc
         wanted = {case_id.casefold()}
         for column in link_columns:
             if row.get(column):

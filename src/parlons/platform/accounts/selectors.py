@@ -17,11 +17,6 @@ def active_user_by_email(email: str) -> User | None:
     return get_user_model().objects.filter(email__iexact=email, deleted_at__isnull=True).first()
 
 
-def email_is_taken(email: str) -> bool:
-    """Whether any account, deleted or not, uses ``email`` (deleted ones have unusable ones)."""
-    return get_user_model().objects.filter(email__iexact=(email or "").strip()).exists()
-
-
 def demographic_profile(user: User, organisation) -> DemographicProfile | None:
     if organisation is None or not user.is_authenticated:
         return None

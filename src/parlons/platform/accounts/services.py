@@ -165,6 +165,7 @@ def delete_account(user: User) -> None:
     user.user_permissions.clear()
     user.email = f"deleted-{uuid.uuid4().hex}@{DELETED_EMAIL_DOMAIN}"
     user.display_name = ""
+    user.last_login = None
     user.set_unusable_password()
     user.is_active = False
     user.is_staff = False

@@ -42,4 +42,5 @@ def time_trap_age(token: str, now: float | None = None) -> float | None:
         rendered = float(data["t"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None
-    return (time.time() if now is None else now) - rendered
+    age = (time.time() if now is None else now) - rendered
+    return age if 0 <= age <= TIME_TRAP_MAX_AGE else None

@@ -19,7 +19,12 @@ from parlons.platform.organisations.forms import NamedItemForm, OrganisationSett
 from parlons.platform.organisations.models import Area, OrganisationRole, Theme
 from parlons.platform.spaces import registry, rules, selectors, services
 from parlons.platform.spaces.forms import (
-    ComponentCreateForm, ComponentForm, ForcePhaseForm, PhaseForm, SpaceForm, SpaceRoleForm,
+    ComponentCreateForm,
+    ComponentForm,
+    ForcePhaseForm,
+    PhaseForm,
+    SpaceForm,
+    SpaceRoleForm,
 )
 from parlons.platform.spaces.models import Component, Phase, Space, SpaceRole
 

@@ -13,3 +13,6 @@ class PageContent(models.Model):
     class Meta:
         verbose_name = _("page text")
         verbose_name_plural = _("page texts")
+
+    def __str__(self) -> str:
+        return f"{self.component}"

@@ -154,3 +154,6 @@ class ComponentStep(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["component", "phase"], name="unique_component_step"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.component} — {self.phase}"

@@ -19,7 +19,7 @@ from parlons.platform.organisations.models import Area, Organisation, Organisati
 from parlons.platform.pages.models import PageContent
 from parlons.platform.spaces.models import Component, Phase, Space, SpaceKind, SpaceRole
 
-DEMO_PASSWORD = "montreval-demo-2026"
+DEMO_PASSWORD = "montreval-demo-2026"  # noqa: S105 - public demo accounts, printed by make demo
 STAFF = [
     ("admin@montreval.example", "Claire Dubois (mairie)", "admin"),
     ("moderation@montreval.example", "Équipe modération", "moderator"),

@@ -1,0 +1,87 @@
+"""``parlons analyse``: analyse a consultation's contributions and write the bilan."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from parlons.cli._errors import fail
+
+FORMATS = ("csv", "xlsx", "json", "decidim-proposals", "decidim-comments", "capcollectif",
+           "polis")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``parlons analyse run|similar|train-models``."""
+    parser = subparsers.add_parser("analyse", help="analyse consultation contributions")
+    commands = parser.add_subparsers(dest="analyse_command", metavar="ACTION")
+    run = commands.add_parser("run", help="themes, duplicates, stance, flags and the bilan")
+    run.add_argument("input", help="contributions file (CSV, XLSX, JSON, Decidim, Polis...)")
+    run.add_argument("--out", required=True, help="output folder")
+    run.add_argument("--format-hint", choices=FORMATS, help="input format (guessed otherwise)")
+    run.add_argument("--text-column", help="column holding the text")
+    run.add_argument("--id-column", help="column holding the contribution id")
+    run.add_argument("--title-column")
+    run.add_argument("--channel-column")
+    run.add_argument("--question-column")
+    run.add_argument("--neighbourhood-column")
+    run.add_argument("--channel", default="", help="channel of every contribution (e.g. paper)")
+    run.add_argument("--themes", type=int, help="number of themes (automatic otherwise)")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--title", help="title of the bilan")
+    run.add_argument("--quiet", action="store_true", help="no progress on standard error")
+    run.set_defaults(handler=_run)
+    train = commands.add_parser("train-models",
+                                help="re-train the bundled spam/typology/stance models")
+    train.add_argument("--data", required=True, help="the shared data folder (…/shared/data)")
+    train.add_argument("--out", help="where to write the models (default: the package)")
+    train.set_defaults(handler=_train)
+    parser.set_defaults(handler=lambda _args: (parser.print_help(), 2)[1])
+
+
+def _run(args: argparse.Namespace) -> int:
+    from parlons.core.analysis.model import ContributionReadError
+    from parlons.core.analysis.pipeline import Options, run_analysis
+    from parlons.core.analysis.readers import ColumnMapping, read_contributions
+    from parlons.core.analysis.report import write_report
+
+    if args.themes is not None and args.themes < 1:
+        return fail("--themes must be at least 1")
+    start = time.monotonic()
+
+    def say(message: str) -> None:
+        if not args.quiet:
+            print(f"[{time.monotonic() - start:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    mapping = ColumnMapping(text=args.text_column, id=args.id_column, title=args.title_column,
+                            channel=args.channel_column, question=args.question_column,
+                            neighbourhood=args.neighbourhood_column)
+    say(f"reading {args.input}")
+    try:
+        read = read_contributions(args.input, args.format_hint, mapping, args.channel)
+    except ContributionReadError as error:
+        return fail(str(error))
+    say(f"{len(read.contributions)} contributions ({read.format}), "
+        f"{read.skipped_empty} empty rows skipped")
+    context = {"source": Path(args.input).name, "format": read.format,
+               "skipped_empty": read.skipped_empty, "title": args.title or ""}
+    analysis = run_analysis(read.contributions, Options(n_themes=args.themes, seed=args.seed),
+                            progress=say, context=context)
+    paths = write_report(analysis, Path(args.out))
+    say("written: " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from parlons.core.analysis.bundled import MODEL_DIR, train_bundled_models
+
+    data = Path(args.data)
+    if not (data / "consultations").is_dir():
+        return fail(f"{data}: no consultations/ folder (expected the shared data folder)")
+    summary = train_bundled_models(data, Path(args.out) if args.out else MODEL_DIR)
+    for name, info in summary.items():
+        print(f"{name}: {info['examples']} examples, classes {info['classes']}, "
+              f"{info['bytes']} bytes")
+    return 0

@@ -1,0 +1,196 @@
+"""End-to-end analysis: duplicates → normalisation → language and spam flags → themes →
+typology and stance, returned as a JSON-ready dictionary (the ``analysis.json`` schema).
+
+Every figure carries the ids of the contributions it counts. Themes, typology and stance are
+computed once per distinct text (duplicates collapsed) and counted over all contributions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from parlons.core.analysis.bundled import load_model
+from parlons.core.analysis.duplicates import find_duplicates
+from parlons.core.analysis.model import Contribution
+from parlons.core.analysis.normalise import FrenchNormaliser, fold
+from parlons.core.analysis.themes import Encoder, Theme, find_themes
+
+FORMAT = "parlons-analysis/1"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Analysis settings; ``n_themes`` None chooses the number of themes automatically."""
+
+    n_themes: int | None = None
+    seed: int = 0
+    duplicate_threshold: float = 0.6
+    spam_threshold: float = 0.5
+    mixed_threshold: float = 0.3
+    n_quotes: int = 3
+    quote_chars: int = 400
+
+
+def run_analysis(contributions: Sequence[Contribution], options: Options | None = None,
+                 encoder: Encoder | None = None, progress: Progress | None = None,
+                 context: dict | None = None) -> dict:
+    """Analyse ``contributions``; see the module docstring."""
+    options = options or Options()
+    say = progress or (lambda _message: None)
+    n = len(contributions)
+    ids = [c.id for c in contributions]
+    texts = [c.full_text for c in contributions]
+    say(f"duplicates: {n} contributions")
+    duplicates = find_duplicates(texts, threshold=options.duplicate_threshold, seed=options.seed)
+    distinct = duplicates.distinct()
+    say(f"normalisation: {len(distinct)} distinct texts")
+    normaliser = FrenchNormaliser()
+    lemmas = [normaliser.analyse(texts[i]) for i in distinct]
+    distinct_texts = [texts[i] for i in distinct]
+    french = np.array([normaliser.is_french(t) for t in distinct_texts])
+    say("spam, typology and stance")
+    folded = [fold(t) for t in distinct_texts]
+    spam_p = load_model("spam").probabilities(lemmas, folded)[:, 1]
+    spam = spam_p >= options.spam_threshold
+    typology = load_model("typology").predict(lemmas)
+    stance = _stances(load_model("stance").probabilities(lemmas), load_model("stance").classes,
+                      options.mixed_threshold)
+    analysable = np.flatnonzero(french & ~spam)
+    theme_result = find_themes([lemmas[i] for i in analysable],
+                               [distinct_texts[i] for i in analysable],
+                               n_themes=options.n_themes, seed=options.seed, encoder=encoder,
+                               n_quotes=options.n_quotes, progress=say)
+    say("assembling the results")
+    # members of each distinct text (its duplicates)
+    members_of: dict[int, list[int]] = {}
+    for index, rep in enumerate(duplicates.representative):
+        members_of.setdefault(int(rep), []).append(index)
+    position = {int(d): p for p, d in enumerate(distinct)}
+
+    def expand(distinct_positions: Sequence[int]) -> list[int]:
+        out: list[int] = []
+        for p in distinct_positions:
+            out.extend(members_of[int(distinct[p])])
+        return sorted(out)
+
+    per_text_theme: dict[int, str] = {}
+    per_text_subtheme: dict[int, str] = {}
+
+    def theme_dict(theme: Theme, ref: str) -> dict:
+        local = [int(analysable[m]) for m in theme.members]
+        everyone = expand(local)
+        for i in everyone:
+            per_text_theme.setdefault(i, ref.split(".")[0])
+            if "." in ref:
+                per_text_subtheme[i] = ref
+        return {
+            "id": ref, "label": theme.label, "terms": theme.terms,
+            "count": len(everyone), "distinct_texts": len(local),
+            "cohesion": theme.cohesion,
+            "quotes": [_quote(contributions, int(distinct[analysable[q]]), options.quote_chars,
+                              len(members_of[int(distinct[analysable[q]])]))
+                       for q in theme.quotes],
+            "stance": _count(stance, local, members_of, distinct),
+            "typology": _count(typology, local, members_of, distinct),
+            "member_ids": [ids[i] for i in everyone],
+            "subthemes": [theme_dict(child, f"{ref}.{k + 1}")
+                          for k, child in enumerate(theme.children)],
+        }
+
+    themes = [theme_dict(t, f"T{k + 1}") for k, t in enumerate(theme_result.themes)]
+    outlier_ids = expand([int(analysable[o]) for o in theme_result.outliers])
+    spam_ids = expand(np.flatnonzero(spam).tolist())
+    foreign_ids = expand(np.flatnonzero(~french).tolist())
+    groups = []
+    for k, group in enumerate(duplicates.groups):
+        rep = group.members[0]
+        groups.append({
+            "id": f"D{k + 1}", "kind": group.kind, "count": group.size,
+            "representative_id": ids[rep],
+            "text": _short(contributions[rep].full_text, options.quote_chars),
+            "member_ids": [ids[i] for i in group.members],
+        })
+    rows = []
+    for i, c in enumerate(contributions):
+        p = position[int(duplicates.representative[i])]
+        flags = [f for f, on in (("spam", spam[p]), ("non_french", not french[p])) if on]
+        rows.append({
+            "id": c.id, "theme": per_text_theme.get(i), "subtheme": per_text_subtheme.get(i),
+            "duplicate_of": ids[int(duplicates.representative[i])]
+            if int(duplicates.representative[i]) != i else None,
+            "typology": typology[p], "stance": stance[p],
+            "spam_score": round(float(spam_p[p]), 3), "flags": flags,
+        })
+    return {
+        "format": FORMAT,
+        "context": context or {},
+        "summary": _summary(contributions, len(distinct)),
+        "themes": themes,
+        "outliers": {"count": len(outlier_ids), "member_ids": [ids[i] for i in outlier_ids]},
+        "duplicates": groups,
+        "stance": _count(stance, range(len(distinct)), members_of, distinct),
+        "typology": _count(typology, range(len(distinct)), members_of, distinct),
+        "flags": {"spam": [ids[i] for i in spam_ids],
+                  "non_french": [ids[i] for i in foreign_ids]},
+        "contributions": rows,
+        "method": {
+            "seed": options.seed, "n_themes_requested": options.n_themes,
+            "n_themes_chosen": theme_result.k,
+            "silhouette_by_k": {str(k): v for k, v in theme_result.scores.items()},
+            "duplicate_threshold": options.duplicate_threshold,
+            "encoder": type(encoder).__name__ if encoder else "TfidfSvdEncoder",
+            "models": {name: load_model(name).notes for name in ("spam", "typology", "stance")},
+        },
+    }
+
+
+def _stances(probabilities: np.ndarray, classes: list[str], mixed: float) -> list[str]:
+    column = {c: k for k, c in enumerate(classes)}
+    result = []
+    for row in probabilities:
+        if row[column["for"]] >= mixed and row[column["against"]] >= mixed:
+            result.append("mixed")
+        else:
+            result.append(classes[int(row.argmax())])
+    return result
+
+
+def _count(labels: Sequence[str], positions: Sequence[int] | range,
+           members_of: dict[int, list[int]], distinct: np.ndarray) -> dict[str, int]:
+    counter: Counter[str] = Counter()
+    for p in positions:
+        counter[labels[p]] += len(members_of[int(distinct[p])])
+    return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _quote(contributions: Sequence[Contribution], index: int, limit: int, copies: int) -> dict:
+    return {"id": contributions[index].id, "text": _short(contributions[index].full_text, limit),
+            "copies": copies}
+
+
+def _summary(contributions: Sequence[Contribution], distinct: int) -> dict:
+    def tally(values: list[str]) -> dict[str, dict]:
+        groups: dict[str, list[str]] = {}
+        for value, c in zip(values, contributions, strict=True):
+            groups.setdefault(value or "(not given)", []).append(c.id)
+        return {k: {"count": len(v), "member_ids": v}
+                for k, v in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))}
+
+    dates = sorted(c.date[:10] for c in contributions if c.date)
+    return {
+        "contributions": len(contributions), "distinct_texts": distinct,
+        "authors": len({c.author for c in contributions if c.author}),
+        "first_date": dates[0] if dates else None, "last_date": dates[-1] if dates else None,
+        "by_channel": tally([c.channel for c in contributions]),
+        "by_neighbourhood": tally([c.neighbourhood for c in contributions]),
+        "by_question": tally([c.question for c in contributions]),
+    }

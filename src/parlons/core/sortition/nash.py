@@ -1,0 +1,95 @@
+"""Nash welfare: maximise the sum of log selection probabilities (per volunteer).
+
+Fully corrective Frank-Wolfe over panels: the restricted problem over the generated panels is
+solved by Cover's multiplicative updates (monotone for this log-concave objective), and a new
+panel is the best one for the gradient weights ``1 / p_t`` per member of type ``t`` (pricing
+MIP). The Frank-Wolfe gap ``max_P sum_t c_t / p_t - N`` bounds the distance to the optimum.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from scipy import optimize
+
+from parlons.core.sortition.distribution import ColumnStore, Distribution
+from parlons.core.sortition.model import Instance
+from parlons.core.sortition.oracle import PanelOracle
+
+GAP_TOLERANCE = 1e-5   # relative Frank-Wolfe gap at which the search stops
+INNER_ITERATIONS = 200
+
+
+def _cover(matrix: np.ndarray, mass: np.ndarray, lam: np.ndarray, iterations: int) -> np.ndarray:
+    """Maximise ``sum_t mass_t log((lam @ matrix)_t)`` over the simplex.
+
+    A few of Cover's multiplicative updates, then SLSQP with the analytic gradient.
+    """
+    total = mass.sum()
+    used = mass > 0
+    for _ in range(20):
+        p = lam @ matrix
+        lam = lam * (matrix @ (mass / np.where(used, p, 1.0))) / total
+        lam /= lam.sum()
+    sub, w = matrix[:, used], mass[used]
+
+    def negative(x: np.ndarray) -> tuple[float, np.ndarray]:
+        p = np.maximum(x @ sub, 1e-300)
+        return -float(w @ np.log(p)) / total, -(sub @ (w / p)) / total
+
+    result = optimize.minimize(
+        negative, lam, jac=True, method="SLSQP", bounds=[(0.0, 1.0)] * len(lam),
+        constraints=[{"type": "eq", "fun": lambda x: x.sum() - 1.0,
+                      "jac": lambda x: np.ones_like(x)}],
+        options={"maxiter": iterations, "ftol": 1e-15})
+    x = np.clip(result.x, 0.0, None)
+    if not np.all(np.isfinite(x)) or negative(x / x.sum())[0] > negative(lam)[0]:
+        return lam
+    return x / x.sum()
+
+
+def find_distribution_nash(instance: Instance, *, max_panels: int = 3000,
+                           time_limit: float | None = None) -> Distribution:
+    """Distribution maximising the product of the volunteers' selection probabilities."""
+    start = time.perf_counter()
+    oracle = PanelOracle(instance)
+    sizes = oracle.sizes.astype(float)
+    store = ColumnStore(oracle.sizes)
+    covered = np.zeros(oracle.n_types, dtype=bool)
+    while not covered.all():  # cover every type that some panel can contain
+        found = oracle.best(np.where(covered, 1e-3, 1.0) / sizes)
+        if found is None:
+            from parlons.core.sortition.feasibility import infeasible_error
+
+            raise infeasible_error(instance)
+        new = (found[0] > 0) & ~covered
+        store.add(found[0])
+        if not new.any():
+            break
+        covered |= found[0] > 0
+    mass = np.where(covered, sizes, 0.0)   # types no panel contains are left out of the product
+    total = mass.sum()
+    lam = np.full(len(store), 1.0 / len(store))
+    gap = np.inf
+    inner = INNER_ITERATIONS
+    while len(store) < max_panels and inner <= 16 * INNER_ITERATIONS:
+        if time_limit is not None and time.perf_counter() - start > time_limit:
+            break
+        lam = _cover(store.matrix, mass, lam, inner)
+        p = lam @ store.matrix
+        weights = np.where(covered, 1.0 / np.maximum(p, 1e-12), 0.0)
+        best_known = int(np.argmax(store.matrix @ (weights * sizes)))
+        counts, value = oracle.best(weights, start=store.counts[best_known],
+                                    target=total * (1 + GAP_TOLERANCE))
+        gap = (value - total) / total
+        if gap <= GAP_TOLERANCE:
+            break
+        if not store.add(counts):  # the restricted problem is not solved precisely enough
+            inner *= 4
+            continue
+        lam = np.append(lam * (1 - 1.0 / len(store)), 1.0 / len(store))
+    lam = _cover(store.matrix, mass, lam, INNER_ITERATIONS * 4)
+    stats = {"seconds": time.perf_counter() - start, "pricing_calls": oracle.calls,
+             "panels_generated": len(store), "relative_gap": float(gap)}
+    return Distribution(instance, "nash", np.array(store.counts), lam, stats).pruned()
