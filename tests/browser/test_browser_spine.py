@@ -76,7 +76,7 @@ def test_back_office_creates_process_with_two_phases(page, visit, check_accessib
         form.get_by_label("Date de fin").fill(end.isoformat())
         form.get_by_role("button", name="Ajouter la phase").click()
         page.wait_for_load_state()
-    assert page.get_by_role("cell", name="Synthèse").count() == 1
+    assert page.get_by_role("cell", name="Synthèse", exact=True).count() == 1
     check_accessibility(page)
     visit("/")
     assert "Plan vélo 2027" in page.content()

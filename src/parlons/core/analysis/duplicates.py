@@ -1,7 +1,7 @@
 """Exact and near-identical contributions (copy-paste petitions, templates with small edits).
 
 1. Exact: texts equal once accents, case, punctuation and masked personal data are ignored.
-2. Near: MinHash signatures of word 3-shingles (accent-folded words, stop words kept), LSH banding
+2. Near: MinHash signatures of word 2-shingles (accent-folded words, stop words kept), LSH banding
    for candidate pairs, pairs kept when the estimated Jaccard similarity reaches ``threshold``;
    groups are the connected components. Deterministic given ``seed``.
 """
@@ -18,7 +18,6 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from parlons.core.analysis.normalise import SPLIT_ON_SPACES, canonical
 
-PRIME = np.uint64(4294967311)  # smallest prime above 2**32
 
 
 @dataclass(frozen=True)
@@ -45,8 +44,8 @@ class Duplicates:
         return np.unique(self.representative)
 
 
-def find_duplicates(texts: Sequence[str], threshold: float = 0.6, shingle: int = 3,
-                    num_perm: int = 64, bands: int = 16, min_shingles: int = 3,
+def find_duplicates(texts: Sequence[str], threshold: float = 0.5, shingle: int = 2,
+                    num_perm: int = 64, bands: int = 32, min_shingles: int = 3,
                     seed: int = 0) -> Duplicates:
     """Group exact and near-identical ``texts``; see the module docstring."""
     n = len(texts)
@@ -113,16 +112,32 @@ def _near_groups(keys: list[str], threshold: float, shingle: int, num_perm: int,
 
 
 def minhash(indptr: np.ndarray, indices: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
-    """MinHash signatures (rows × num_perm, uint64) of the sets given in CSR form (no empty row)."""
+    """MinHash signatures (rows × num_perm, uint64) of the sets given in CSR form (no empty row).
+
+    Each hash function is a seeded 64-bit mixer (xor with a random key, multiply, xor-shift) of
+    the splitmix64-scrambled element ids, so structured ids (consecutive vocabulary indices)
+    give unbiased estimates.
+    """
     rng = np.random.default_rng(seed)
-    a = rng.integers(1, 2**32 - 1, size=num_perm, dtype=np.uint64)
-    b = rng.integers(0, 2**32 - 1, size=num_perm, dtype=np.uint64)
+    keys = rng.integers(0, 2**63 - 1, size=num_perm, dtype=np.uint64)
+    mixed = _splitmix64(indices.astype(np.uint64))
     starts = indptr[:-1]
+    multiplier = np.uint64(0xD6E8FEB86659FD93)
     out = np.empty((len(starts), num_perm), dtype=np.uint64)
-    for k in range(num_perm):
-        hashed = (a[k] * indices + b[k]) % PRIME
-        out[:, k] = np.minimum.reduceat(hashed, starts)
+    with np.errstate(over="ignore"):
+        for k in range(num_perm):
+            hashed = (mixed ^ keys[k]) * multiplier
+            hashed ^= hashed >> np.uint64(32)
+            out[:, k] = np.minimum.reduceat(hashed, starts)
     return out
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
 
 
 def _candidate_pairs(signatures: np.ndarray, bands: int) -> tuple[np.ndarray, np.ndarray]:
@@ -133,7 +148,8 @@ def _candidate_pairs(signatures: np.ndarray, bands: int) -> tuple[np.ndarray, np
     all_i, all_j = [], []
     for band in range(bands):
         block = signatures[:, band * width:(band + 1) * width]
-        keys = (block * mixers).sum(axis=1)  # wraps modulo 2**64
+        with np.errstate(over="ignore"):
+            keys = (block * mixers).sum(axis=1)  # wraps modulo 2**64
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         same = sorted_keys[1:] == sorted_keys[:-1]

@@ -29,7 +29,7 @@ class Options:
 
     n_themes: int | None = None
     seed: int = 0
-    duplicate_threshold: float = 0.6
+    duplicate_threshold: float = 0.5
     spam_threshold: float = 0.5
     mixed_threshold: float = 0.3
     n_quotes: int = 3

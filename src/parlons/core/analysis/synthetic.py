@@ -17,7 +17,7 @@ SUFFIXES = ("", "", " Cordialement.", " Merci de nous écouter.", " Signé : un 
 FILLERS = ("vraiment", "absolument", "aussi", "donc", "enfin", "tous", "ici", "bien")
 
 
-def edit(text: str, rng: np.random.Generator, max_edits: int = 2) -> str:
+def edit(text: str, rng: np.random.Generator, max_edits: int = 4) -> str:
     """A templated copy: optional prefix/suffix, case/punctuation noise and a few word edits."""
     words = text.split()
     for _ in range(int(rng.integers(0, max_edits + 1))):
@@ -41,7 +41,7 @@ def edit(text: str, rng: np.random.Generator, max_edits: int = 2) -> str:
     return f"{prefix}{result}{suffix}"
 
 
-def distinct_sources(texts: Sequence[str], min_words: int = 12) -> list[str]:
+def distinct_sources(texts: Sequence[str], min_words: int = 8) -> list[str]:
     """Texts with at least ``min_words`` words, one per normalised form."""
     seen: set[str] = set()
     result = []

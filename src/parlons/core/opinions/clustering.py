@@ -16,30 +16,45 @@ import numpy as np
 
 
 def kmeans(points: np.ndarray, k: int, *, weights: np.ndarray | None = None,
-           rng: np.random.Generator, max_iter: int = 100,
+           rng: np.random.Generator, max_iter: int = 100, tol: float = 1e-6,
            init: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
     """Weighted Lloyd k-means with k-means++ seeding; returns (labels, centres, inertia).
 
-    Ties in the nearest centre go to the lowest index; an emptied cluster keeps its centre.
+    Stops when no label changes or when the centres moved (sum of squared shifts) less than
+    ``tol`` times the mean variance of the points. Ties in the nearest centre go to the
+    lowest index; an emptied cluster keeps its centre.
     """
     n = len(points)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
     centres = _plus_plus(points, k, w, rng) if init is None else np.array(init, dtype=float)
     labels = np.full(n, -1)
     sq_points = np.einsum("ij,ij->i", points, points)
+    threshold = tol * float(np.mean(np.var(points, axis=0))) if n else 0.0
     for _ in range(max_iter):
-        d2 = _sq_dist(points, centres, sq_points)
-        new = np.argmin(d2, axis=1)
+        new = _nearest(points, centres, sq_points)
         if np.array_equal(new, labels):
             break
         labels = new
         mass = np.bincount(labels, weights=w, minlength=k)
+        previous = centres.copy()
         for dim in range(points.shape[1]):
             sums = np.bincount(labels, weights=w * points[:, dim], minlength=k)
             np.divide(sums, mass, out=centres[:, dim], where=mass > 0)
+        if float(np.sum((centres - previous) ** 2)) <= threshold:
+            labels = _nearest(points, centres, sq_points)
+            break
     d2 = _sq_dist(points, centres, sq_points)
     inertia = float(np.sum(w * d2[np.arange(n), labels]))
     return labels, centres, inertia
+
+
+def _nearest(points: np.ndarray, centres: np.ndarray, sq_points: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre: a k-d tree for large inputs, brute force otherwise."""
+    if len(points) * len(centres) >= 200_000:
+        from scipy.spatial import cKDTree
+
+        return cKDTree(centres).query(points, workers=1)[1]
+    return np.argmin(_sq_dist(points, centres, sq_points), axis=1)
 
 
 def _sq_dist(points: np.ndarray, centres: np.ndarray, sq_points: np.ndarray) -> np.ndarray:

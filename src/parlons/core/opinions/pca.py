@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from parlons.core.opinions.model import MODERATED_OUT, Conversation
+from parlons.core.opinions.model import MODERATED_OUT, Conversation, OpinionsDataError
 
 
 @dataclass
@@ -31,15 +31,18 @@ class VoteMatrix:
 def build_matrix(conv: Conversation) -> VoteMatrix:
     """Build the sparse vote matrix (CSR, rows sorted by participant then statement)."""
     n, m = conv.n_participants, conv.n_statements
-    rows, cols, vals = conv.vote_participant, conv.vote_statement, conv.vote_value
-    order = np.lexsort((cols, rows))
-    rows, cols, vals = rows[order], cols[order].astype(np.int32), vals[order]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    votes = sp.csr_matrix((vals.astype(np.float64), cols, indptr), shape=(n, m))
-    voted = sp.csr_matrix((np.ones(len(vals)), cols, indptr), shape=(n, m))
+    # one CSR with codes 1, 2, 3 (= vote + 2) so that passes are not dropped as zeros
+    codes = sp.csr_matrix((conv.vote_value.astype(np.float64) + 2.0,
+                           (conv.vote_participant, conv.vote_statement)), shape=(n, m))
+    if codes.nnz != conv.n_votes or (codes.data > 3).any():
+        raise OpinionsDataError("more than one vote per participant and statement")
+    votes = codes.copy()
+    votes.data -= 2.0
+    voted = codes.copy()
+    voted.data[:] = 1.0
     assert conv.moderation is not None
     active = conv.moderation != MODERATED_OUT
+    indptr = codes.indptr
     return VoteMatrix(votes, voted, active, np.diff(indptr))
 
 
