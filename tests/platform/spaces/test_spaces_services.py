@@ -160,3 +160,15 @@ def test_invalid_forms_answer_in_french_and_write_nothing(client, org_admin, pro
                                                         "start_date": "pas une date"})
     assert response.status_code == 200
     assert "Saisissez une date valide" in response.content.decode()
+
+
+def test_home_separates_current_and_finished_processes(client, organisation, org_admin):
+    services.create_space(actor=org_admin, organisation=organisation,
+                          data={"title": "Ancienne concertation", "is_published": True,
+                                "start_date": TODAY - D(400), "end_date": TODAY - D(300)})
+    services.create_space(actor=org_admin, organisation=organisation,
+                          data={"title": "Concertation ouverte", "is_published": True,
+                                "start_date": TODAY - D(4), "end_date": TODAY + D(30)})
+    body = client.get("/").content.decode()
+    finished_at = body.index("Processus terminés")
+    assert body.index("Concertation ouverte") < finished_at < body.index("Ancienne concertation")

@@ -18,9 +18,13 @@ def home(request):
     spaces = list(selectors.space_list(request.user, request.organisation))
     for space in spaces:
         space.current = selectors.current_phase(space)
+    today = selectors.today()
     processes = [s for s in spaces if s.kind == SpaceKind.PROCESS]
+    current = [s for s in processes if s.end_date is None or s.end_date >= today]
+    finished = [s for s in processes if s.end_date is not None and s.end_date < today]
     bodies = [s for s in spaces if s.kind == SpaceKind.BODY]
-    return render(request, "web/home.html", {"processes": processes, "bodies": bodies})
+    return render(request, "web/home.html",
+                  {"processes": current, "finished": finished, "bodies": bodies})
 
 
 @require_GET
