@@ -150,3 +150,17 @@ def test_k_smoother_holds_previous_k_until_four_wins_in_a_row():
     # first recompute takes its k; 2 wins 3 times, then 3 interrupts; 2 must win 4 in a row
     assert used == [3, 3, 3, 3, 3, 3, 3, 3, 2, 2]
     assert OpinionState.from_dict(state.to_dict()) == state
+
+
+def test_choose_next_draws_unseen_statements_by_priority():
+    from parlons.core.opinions.stats import choose_next
+
+    rng = np.random.default_rng(0)
+    priorities = np.array([1.0, 3.0, 0.0, 6.0])
+    seen = np.array([False, False, False, True])
+    draws = [choose_next(priorities, seen, rng) for _ in range(4000)]
+    # statement 3 was seen, statement 2 has priority 0 (moderated out): never drawn;
+    # statements 0 and 1 in proportion 1 : 3
+    assert set(draws) == {0, 1}
+    assert draws.count(1) / len(draws) == pytest.approx(0.75, abs=0.03)
+    assert choose_next(priorities, np.ones(4, dtype=bool), rng) is None

@@ -161,3 +161,35 @@ def test_cli_bad_input_exit_2(tmp_path, capsys):
     assert main(["opinions", "analyse", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: votes.csv, line 2") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("participants, statements, votes, groups", [
+    ([1], [1], [1], 1),                                  # one vote
+    ([1, 2, 3], [1, 1, 1], [1, 1, 1], 1),                # everybody at the same point
+    ([1, 1, 2, 2], [1, 2, 1, 2], [0, 0, 0, 0], 1),       # passes only
+    ([1, 2, 3, 4], [1, 2, 1, 2], [1, -1, -1, 1], 2),     # two opposite pairs
+])
+def test_tiny_conversations_do_not_break(participants, statements, votes, groups):
+    a = analyse(Conversation.from_events(participants, statements, votes))
+    assert a.n_groups == groups
+    assert (a.groups >= 0).all()
+    assert to_dict(a)["k"] == groups
+    etree.fromstring(render_svg(a).encode())
+
+
+def test_cli_json_without_members(tmp_path, capsys):
+    out = tmp_path / "report.json"
+    folder = str(conversation_dir("london.youth.policing"))
+    assert main(["opinions", "analyse", folder, "--format", "json", "--no-members",
+                 "--output", str(out), "--seed", "3"]) == 0
+    data = json.loads(out.read_text())
+    assert data["seed"] == 3 and data["participant_coordinates"] is None
+    assert all("members" not in g for g in data["groups"])
+    assert capsys.readouterr().out == ""
+
+
+def test_conversation_rejects_out_of_range_codes():
+    from parlons.core.opinions import OpinionsDataError
+
+    with pytest.raises(OpinionsDataError, match="statement index"):
+        Conversation(np.arange(2), np.arange(2), [0, 1], [0, 2], [1, 1])

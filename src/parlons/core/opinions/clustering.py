@@ -64,17 +64,73 @@ def _sq_dist(points: np.ndarray, centres: np.ndarray, sq_points: np.ndarray) -> 
 
 def _plus_plus(points: np.ndarray, k: int, w: np.ndarray,
                rng: np.random.Generator) -> np.ndarray:
+    """k-means++ seeding (weighted): each new centre drawn with probability w × d²."""
     n = len(points)
-    first = int(rng.choice(n, p=w / w.sum()))
-    centres = [points[first]]
+    cum = np.cumsum(w)
+    first = min(int(np.searchsorted(cum, rng.random() * cum[-1], side="right")), n - 1)
+    centres = np.empty((k, points.shape[1]))
+    centres[0] = points[first]
     closest = np.sum((points - points[first]) ** 2, axis=1)
-    for _ in range(1, k):
-        p = w * closest
-        total = p.sum()
-        idx = int(rng.choice(n, p=p / total)) if total > 0 else int(rng.integers(n))
-        centres.append(points[idx])
-        closest = np.minimum(closest, np.sum((points - points[idx]) ** 2, axis=1))
-    return np.array(centres, dtype=np.float64)
+    for c in range(1, k):
+        cum = np.cumsum(w * closest)
+        total = cum[-1]
+        if total > 0:
+            idx = min(int(np.searchsorted(cum, rng.random() * total, side="right")), n - 1)
+        else:
+            idx = int(rng.integers(n))
+        centres[c] = points[idx]
+        diff = points - centres[c]
+        np.minimum(closest, np.einsum("ij,ij->i", diff, diff), out=closest)
+    return centres
+
+
+def kmeans_restarts(points: np.ndarray, k: int, weights: np.ndarray, *,
+                    rng: np.random.Generator, n_init: int = 10,
+                    max_iter: int = 100) -> tuple[np.ndarray, np.ndarray, float]:
+    """Weighted k-means from ``n_init`` k-means++ starts run side by side (for the few
+    base-cluster centres); returns the run with the lowest inertia (first on ties)."""
+    n = len(points)
+    w = np.asarray(weights, dtype=np.float64)
+    centres = np.empty((n_init, k, 2))
+    first = rng.choice(n, size=n_init, p=w / w.sum())
+    centres[:, 0] = points[first]
+    closest = np.sum((points[None, :, :] - centres[:, :1, :]) ** 2, axis=2)  # (I, n)
+    for c in range(1, k):
+        p = w[None, :] * closest
+        cum = np.cumsum(p, axis=1)
+        total = cum[:, -1]
+        u = rng.random(n_init) * total
+        idx = np.minimum((cum <= u[:, None]).sum(axis=1), n - 1)
+        idx = np.where(total > 0, idx, rng.integers(n, size=n_init))
+        centres[:, c] = points[idx]
+        closest = np.minimum(closest, np.sum((points[None] - centres[:, c:c + 1]) ** 2, axis=2))
+    px, py = points[:, 0], points[:, 1]
+    offsets = (np.arange(n_init) * k)[:, None]
+    w_all, wx_all, wy_all = np.tile(w, n_init), np.tile(w * px, n_init), np.tile(w * py, n_init)
+
+    def sq_dist(c: np.ndarray) -> np.ndarray:  # (I, n, k)
+        dx = px[None, :, None] - c[:, None, :, 0]
+        dy = py[None, :, None] - c[:, None, :, 1]
+        return dx * dx + dy * dy
+
+    labels = np.full((n_init, n), -1)
+    for _ in range(max_iter):
+        new = np.argmin(sq_dist(centres), axis=2)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+        flat = (labels + offsets).ravel()
+        mass = np.bincount(flat, weights=w_all, minlength=n_init * k).reshape(n_init, k)
+        sx = np.bincount(flat, weights=wx_all, minlength=n_init * k).reshape(n_init, k)
+        sy = np.bincount(flat, weights=wy_all, minlength=n_init * k).reshape(n_init, k)
+        safe = np.where(mass > 0, mass, 1.0)
+        centres = np.where((mass > 0)[:, :, None], np.stack([sx / safe, sy / safe], axis=2),
+                           centres)
+    d2 = sq_dist(centres)
+    labels = np.argmin(d2, axis=2)
+    inertia = np.sum(np.take_along_axis(d2, labels[:, :, None], axis=2)[:, :, 0] * w, axis=1)
+    best = int(np.argmin(inertia))
+    return labels[best], centres[best], float(inertia[best])
 
 
 def weighted_silhouette(points: np.ndarray, weights: np.ndarray, labels: np.ndarray) -> float:
@@ -133,13 +189,8 @@ def cluster_centres(points: np.ndarray, weights: np.ndarray, *, max_k: int,
     labels, centres, sils = {}, {}, {}
     n_distinct = len(np.unique(points, axis=0)) if len(points) else 0
     for k in range(2, min(max_k, n_distinct) + 1):
-        best = None
-        for _ in range(n_init):
-            lab, cen, inertia = kmeans(points, k, weights=weights, rng=rng)
-            if best is None or inertia < best[2] - 1e-12:
-                best = (lab, cen, inertia)
-        assert best is not None
-        lab, cen = _relabel_by_mass(best[0], best[1], weights)
+        lab, cen, _ = kmeans_restarts(points, k, weights, rng=rng, n_init=n_init)
+        lab, cen = _relabel_by_mass(lab, cen, weights)
         if len(np.unique(lab)) < k:
             continue
         labels[k], centres[k] = lab, cen

@@ -52,8 +52,14 @@ class Conversation:
             raise OpinionsDataError("vote arrays have different lengths")
         if len(self.statement_texts) != m or len(self.moderation) != m or len(self.is_meta) != m:
             raise OpinionsDataError("statement metadata does not match the statement ids")
-        if len(self.vote_value) and not np.isin(self.vote_value, (-1, 0, 1)).all():
-            raise OpinionsDataError("votes must be 1 (agree), -1 (disagree) or 0 (pass)")
+        if len(self.vote_value):
+            if not np.isin(self.vote_value, (-1, 0, 1)).all():
+                raise OpinionsDataError("votes must be 1 (agree), -1 (disagree) or 0 (pass)")
+            for codes, size, what in ((self.vote_participant, len(self.participant_ids),
+                                       "participant"),
+                                      (self.vote_statement, m, "statement")):
+                if codes.min() < 0 or codes.max() >= size:
+                    raise OpinionsDataError(f"vote {what} index out of range")
 
     @property
     def n_participants(self) -> int:

@@ -81,7 +81,7 @@ def pca_2d(mat: VoteMatrix, *, seed: int = 0, tol: float = 0.0,
     components[:, ~columns | zeroed] = 0.0  # exactly zero in theory; clear rounding noise
     m_cols = int(columns.sum())
     # votes per participant in the zeroed matrix: cast votes on active columns + zeroed columns
-    active_votes = np.asarray(mat.voted[:, mat.active].sum(axis=1)).ravel()
+    active_votes = mat.voted @ mat.active.astype(np.float64)
     n_seen = active_votes + int(zeroed.sum())
     scale = np.sqrt(m_cols / np.maximum(n_seen, 1))
     participants = (centered @ components.T) * scale[:, None]

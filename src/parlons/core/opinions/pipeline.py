@@ -21,12 +21,13 @@ from parlons.core.opinions.pca import Projection, build_matrix, pca_2d
 from parlons.core.opinions.stats import (
     GroupStats,
     consensus,
-    count_votes,
+    count_split,
     divisive,
     group_informed_consensus,
     group_stats,
     priority,
     representative,
+    split_votes,
 )
 
 
@@ -155,8 +156,9 @@ def analyse(conv: Conversation, settings: Settings | None = None,
     active = (conv.moderation != -1) & proj.columns  # type: ignore[operator]
     stats = None
     rep: list[list[dict[str, Any]]] = []
+    agree, disagree = split_votes(mat.votes)
     if k:
-        na, nd, ns = count_votes(mat.votes, mat.voted, groups, k)
+        na, nd, ns = count_split(agree, disagree, mat.voted, groups, k)
         stats = group_stats(na, nd, ns)
         rep = representative(stats, active, pick_max=cfg.pick_max, confidence=cfg.confidence)
         gic_a, gic_d = group_informed_consensus(stats)
@@ -165,10 +167,10 @@ def analyse(conv: Conversation, settings: Settings | None = None,
         gic_a = gic_d = np.zeros(conv.n_statements)
         div = []
     everyone = np.zeros(n, dtype=np.int64)
-    ta, td, ts = (x[0] for x in count_votes(mat.votes, mat.voted, everyone, 1))
+    ta, td, ts = (x[0] for x in count_split(agree, disagree, mat.voted, everyone, 1))
     cons = consensus(ta, td, ts, active, pick_max=cfg.pick_max, confidence=cfg.confidence)
     extremity = np.linalg.norm(proj.statements, axis=1)
-    ca, cd, cs = (x[0] for x in count_votes(mat.votes, mat.voted,
+    ca, cd, cs = (x[0] for x in count_split(agree, disagree, mat.voted,
                                              np.where(in_conv, 0, -1), 1))
     prio = priority(ca, cd, cs, extremity, conv.is_meta)  # type: ignore[arg-type]
     prio = np.where(conv.moderation == -1, 0.0, prio)

@@ -69,19 +69,25 @@ class GroupStats:
 def count_votes(votes: sp.csr_matrix, voted: sp.csr_matrix,
                 labels: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(agree, disagree, seen) counts per group and statement; label -1 rows are ignored."""
-    keep = labels >= 0
-    rows = np.flatnonzero(keep)
-    member = sp.csr_matrix((np.ones(len(rows)), (labels[keep], rows)),
-                           shape=(n_groups, votes.shape[0]))
+    return count_split(*split_votes(votes), voted, labels, n_groups)
+
+
+def split_votes(votes: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """0/1 matrices of agreements and disagreements."""
     agree = votes.copy()
     agree.data = (agree.data > 0).astype(np.float64)
     disagree = votes.copy()
     disagree.data = (disagree.data < 0).astype(np.float64)
-    return _dense(member @ agree), _dense(member @ disagree), _dense(member @ voted)
+    return agree, disagree
 
 
-def _dense(x: object) -> np.ndarray:
-    return np.asarray(x.todense()) if sp.issparse(x) else np.asarray(x)  # type: ignore[union-attr]
+def count_split(agree: sp.csr_matrix, disagree: sp.csr_matrix, voted: sp.csr_matrix,
+                labels: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counts per group from precomputed agree/disagree/seen matrices."""
+    member = np.zeros((agree.shape[0], n_groups))
+    keep = np.flatnonzero(labels >= 0)
+    member[keep, labels[keep]] = 1.0
+    return ((agree.T @ member).T, (disagree.T @ member).T, (voted.T @ member).T)
 
 
 def group_stats(na: np.ndarray, nd: np.ndarray, ns: np.ndarray) -> GroupStats:
@@ -147,18 +153,18 @@ def _metric(e: dict[str, object]) -> float:
 
 def _best_agree(st: GroupStats, g: int, cols: np.ndarray, z: float) -> int | None:
     """Polis' best agreed statement of a group, scanning statements in order."""
+    na, nd, ra, pa, pat = (x[g].tolist() for x in (st.na, st.nd, st.ra, st.pa, st.pat))
+    by_rep = (st.ra[g] * st.rat[g] * st.pa[g] * st.pat[g]).tolist()
+    by_prob = (st.pa[g] * st.pat[g]).tolist()
     best = None
     for j in cols.tolist():
-        if st.na[g, j] == 0 and st.nd[g, j] == 0:
+        if na[j] == 0 and nd[j] == 0:
             continue
         if best is None:
-            if st.pat[g, j] > z or (st.ra[g, j] > 1.0 and st.pa[g, j] > 0.5):
+            if pat[j] > z or (ra[j] > 1.0 and pa[j] > 0.5):
                 best = j
             continue
-        if st.ra[g, best] > 1.0:
-            metric = st.ra[g] * st.rat[g] * st.pa[g] * st.pat[g]
-        else:
-            metric = st.pa[g] * st.pat[g]
+        metric = by_rep if ra[best] > 1.0 else by_prob
         if metric[j] > metric[best]:
             best = j
     return best
@@ -219,3 +225,15 @@ def priority(na: np.ndarray, nd: np.ndarray, ns: np.ndarray, extremity: np.ndarr
     newness = 1.0 + 8.0 * np.power(2.0, -ns / 5.0)
     value = np.where(is_meta, meta_priority, importance * newness)
     return value ** 2
+
+
+def choose_next(priorities: np.ndarray, seen: np.ndarray,
+                rng: np.random.Generator) -> int | None:
+    """Pick the next statement to show: a random unseen statement drawn with probability
+    proportional to its priority (as Polis does); None when nothing is left."""
+    weights = np.where(seen, 0.0, np.asarray(priorities, dtype=np.float64))
+    total = weights.sum()
+    if total <= 0:
+        return None
+    cum = np.cumsum(weights)
+    return int(min(np.searchsorted(cum, rng.random() * total, side="right"), len(cum) - 1))
