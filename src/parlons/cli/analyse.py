@@ -32,7 +32,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--title", help="title of the bilan")
     run.add_argument("--quiet", action="store_true", help="no progress on standard error")
+    run.add_argument("--typology-model", help="an analyst's model (from code-next --save-model)")
+    run.add_argument("--stance-model", help="an analyst's stance model")
     run.set_defaults(handler=_run)
+    nxt = commands.add_parser("code-next", help="learn from coded contributions and list the "
+                                                "ones to code next (active learning)")
+    nxt.add_argument("input", help="contributions file")
+    nxt.add_argument("--coded", required=True, help="CSV with columns id and label")
+    nxt.add_argument("--format-hint", choices=FORMATS)
+    nxt.add_argument("--text-column")
+    nxt.add_argument("--id-column")
+    nxt.add_argument("-n", type=int, default=20, help="how many to suggest (default 20)")
+    nxt.add_argument("--save-model", help="write the trained model (JSON) here")
+    nxt.set_defaults(handler=_code_next)
     train = commands.add_parser("train-models",
                                 help="re-train the bundled spam/typology/stance models")
     train.add_argument("--data", required=True, help="the shared data folder (…/shared/data)")
@@ -67,10 +79,69 @@ def _run(args: argparse.Namespace) -> int:
         f"{read.skipped_empty} empty rows skipped")
     context = {"source": Path(args.input).name, "format": read.format,
                "skipped_empty": read.skipped_empty, "title": args.title or ""}
+    from parlons.core.analysis.classify import LinearTextModel
+
+    models = {}
+    try:
+        for name, path in (("typology", args.typology_model), ("stance", args.stance_model)):
+            if path:
+                models[name] = LinearTextModel.load(path)
+    except ValueError as error:
+        return fail(str(error))
     analysis = run_analysis(read.contributions, Options(n_themes=args.themes, seed=args.seed),
-                            progress=say, context=context)
+                            progress=say, context=context, models=models)
     paths = write_report(analysis, Path(args.out))
     say("written: " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def _code_next(args: argparse.Namespace) -> int:
+    import csv
+
+    from parlons.core.analysis.classify import train, uncertainty_order
+    from parlons.core.analysis.model import ContributionReadError
+    from parlons.core.analysis.normalise import FrenchNormaliser
+    from parlons.core.analysis.readers import ColumnMapping, read_contributions
+
+    if args.n < 1:
+        return fail("-n must be at least 1")
+    try:
+        read = read_contributions(args.input, args.format_hint,
+                                  ColumnMapping(text=args.text_column, id=args.id_column))
+    except ContributionReadError as error:
+        return fail(str(error))
+    try:
+        with open(args.coded, encoding="utf-8-sig", newline="") as handle:
+            sample = handle.readline()
+            handle.seek(0)
+            delimiter = max((";", ",", "\t"), key=sample.count)
+            rows = list(csv.DictReader(handle, delimiter=delimiter))
+    except (OSError, UnicodeDecodeError) as error:
+        return fail(f"{args.coded}: {error}")
+    if not rows or not {"id", "label"} <= set(rows[0]):
+        return fail(f"{args.coded}: expected columns 'id' and 'label'")
+    labels = {r["id"].strip(): r["label"].strip() for r in rows if r["label"].strip()}
+    position = {c.id: i for i, c in enumerate(read.contributions)}
+    unknown = sorted(set(labels) - set(position))
+    if unknown:
+        return fail(f"{args.coded}: ids not in {args.input}: {', '.join(unknown[:5])}")
+    normaliser = FrenchNormaliser()
+    lemmas = [normaliser.analyse(c.full_text) for c in read.contributions]
+    coded = [position[i] for i in labels]
+    try:
+        model = train([lemmas[i] for i in coded], list(labels.values()), name="analyst",
+                      notes=f"trained on {len(coded)} coded contributions of {args.input}")
+    except ValueError as error:
+        return fail(str(error))
+    if args.save_model:
+        model.save(args.save_model)
+    order = uncertainty_order(model.probabilities(lemmas), limit=args.n, exclude=coded)
+    print("id\tmost likely\tprobability\ttext")
+    probabilities = model.probabilities([lemmas[i] for i in order]) if order else []
+    for index, probs in zip(order, probabilities, strict=True):
+        text = read.contributions[index].full_text.replace("\t", " ")[:100]
+        best = int(probs.argmax())
+        print(f"{read.contributions[index].id}\t{model.classes[best]}\t{probs[best]:.2f}\t{text}")
     return 0
 
 

@@ -10,7 +10,6 @@ from parlons.core.analysis import datasets
 from parlons.core.analysis.normalise import FrenchNormaliser, canonical, fold, mask_personal_data
 
 
-
 def test_masking_of_personal_data():
     text = ("Écrivez à jean.dupont@mairie-exemple.fr ou au 06 12 34 56 78, +33 1 23 45 67 89, "
             "01.23.45.67.89 ; voir https://exemple.fr/projet?id=3 et www.ville.fr. "

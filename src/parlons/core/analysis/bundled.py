@@ -8,7 +8,7 @@ from pathlib import Path
 
 from parlons.core.analysis import datasets
 from parlons.core.analysis.classify import LinearTextModel, train
-from parlons.core.analysis.normalise import FrenchNormaliser, fold
+from parlons.core.analysis.normalise import FrenchNormaliser, folded_words
 
 MODEL_DIR = Path(__file__).resolve().parent / "data"
 NAMES = ("spam", "typology", "stance")
@@ -37,7 +37,7 @@ def train_bundled_models(data_dir: Path, out_dir: Path = MODEL_DIR, seed: int = 
     summary = {}
     for name, examples in sets.items():
         lemmas = [normaliser.analyse(e.text) for e in examples]
-        folded = [fold(e.text) for e in examples] if name == "spam" else None
+        folded = [" ".join(folded_words(e.text)) for e in examples] if name == "spam" else None
         model = train(lemmas, [e.label for e in examples], folded=folded, seed=seed,
                       max_features=5000 if name == "spam" else 8000, name=name,
                       notes=notes[name], c=2.0)

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
 from parlons.core.analysis.normalise import SPLIT_ON_SPACES
 
@@ -34,18 +36,33 @@ class LinearTextModel:
     name: str = ""
     notes: str = ""
 
-    def _features(self, lemmas: Sequence[str], folded: Sequence[str] | None) -> sparse.csr_matrix:
-        words = _vectorizer("word", self.vocabulary, self.idf).transform(lemmas)
+    def _features(self, lemmas: Sequence[str], folded: Sequence[str] | None,
+                  word_counts: tuple[sparse.csr_matrix, dict[str, int]] | None = None,
+                  ) -> sparse.csr_matrix:
+        if word_counts is None:
+            word_counts = count_words(lemmas, [self])
+        counts, index = word_counts
+        columns = np.fromiter((index[t] for t in sorted(self.vocabulary,
+                                                        key=self.vocabulary.__getitem__)),
+                              dtype=np.int64, count=len(self.vocabulary))
+        words = _tfidf(counts[:, columns], self.idf)
         if self.char_vocabulary is None or self.char_idf is None:
             return words
-        chars = _vectorizer("char", self.char_vocabulary, self.char_idf).transform(
-            folded if folded is not None else lemmas)
+        vectorizer = CountVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS,
+                                     vocabulary=self.char_vocabulary)
+        texts = folded if folded is not None else lemmas
+        chars = _tfidf(vectorizer.transform([t[:CHAR_LIMIT] for t in texts]), self.char_idf)
         return sparse.hstack([words, chars], format="csr")
 
-    def probabilities(self, lemmas: Sequence[str],
-                      folded: Sequence[str] | None = None) -> np.ndarray:
-        """Class probabilities, one row per text, columns in ``classes`` order."""
-        scores = np.asarray(self._features(lemmas, folded) @ self.coef.T) + self.intercept
+    def probabilities(self, lemmas: Sequence[str], folded: Sequence[str] | None = None,
+                      word_counts: tuple[sparse.csr_matrix, dict[str, int]] | None = None,
+                      ) -> np.ndarray:
+        """Class probabilities, one row per text, columns in ``classes`` order.
+
+        ``word_counts`` (from :func:`count_words`) shares one counting pass between models.
+        """
+        scores = np.asarray(self._features(lemmas, folded, word_counts) @ self.coef.T)
+        scores = scores + self.intercept
         if len(self.classes) == 2 and scores.shape[1] == 1:
             positive = 1 / (1 + np.exp(-scores[:, 0]))
             return np.column_stack([1 - positive, positive])
@@ -96,21 +113,35 @@ class LinearTextModel:
         )
 
 
-def _vectorizer(kind: str, vocabulary: dict[str, int] | None, idf: np.ndarray | None = None,
-                max_features: int | None = None) -> TfidfVectorizer:
+CHAR_NGRAMS = (2, 4)
+CHAR_LIMIT = 160  # characters of each text used for character n-grams
+
+
+def count_words(lemmas: Sequence[str], models: Sequence[LinearTextModel],
+                ) -> tuple[sparse.csr_matrix, dict[str, int]]:
+    """Counts of the union of the models' word 1–2-grams, in one pass over the texts."""
+    union = sorted(set().union(*(m.vocabulary for m in models)))
+    index = {t: i for i, t in enumerate(union)}
+    vectorizer = CountVectorizer(token_pattern=SPLIT_ON_SPACES, ngram_range=(1, 2),
+                                 vocabulary=index, dtype=np.float64)
+    return vectorizer.transform(lemmas).tocsr(), index
+
+
+def _tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """Sublinear TF × IDF, rows L2-normalised (what TfidfVectorizer computes)."""
+    matrix = counts.astype(np.float64).tocsr(copy=True)
+    np.log(matrix.data, out=matrix.data)
+    matrix.data += 1
+    matrix = matrix @ sparse.diags(idf)
+    return normalize(matrix).tocsr()
+
+
+def _vectorizer(kind: str, max_features: int) -> TfidfVectorizer:
     if kind == "word":
-        vectorizer = TfidfVectorizer(token_pattern=SPLIT_ON_SPACES, ngram_range=(1, 2),
-                                     sublinear_tf=True,
-                                     vocabulary=vocabulary, max_features=max_features,
-                                     min_df=1 if vocabulary else 2)
-    else:
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
-                                     vocabulary=vocabulary, max_features=max_features,
-                                     min_df=1 if vocabulary else 2)
-    if vocabulary is not None and idf is not None:
-        vectorizer.fit(["x"])  # sets up the fixed vocabulary; IDF replaced below
-        vectorizer.idf_ = idf
-    return vectorizer
+        return TfidfVectorizer(token_pattern=SPLIT_ON_SPACES, ngram_range=(1, 2),
+                               sublinear_tf=True, max_features=max_features, min_df=2)
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True,
+                           max_features=max_features, min_df=2)
 
 
 def train(lemmas: Sequence[str], labels: Sequence[str], *, folded: Sequence[str] | None = None,
@@ -120,15 +151,16 @@ def train(lemmas: Sequence[str], labels: Sequence[str], *, folded: Sequence[str]
     classes = sorted(set(labels))
     if len(classes) < 2:
         raise ValueError("at least two different labels are needed to train")
-    words = _vectorizer("word", None, max_features=max_features)
+    words = _vectorizer("word", max_features)
     parts = [words.fit_transform(lemmas)]
     chars = None
     if folded is not None:
-        chars = _vectorizer("char", None, max_features=max_features)
-        parts.append(chars.fit_transform(folded))
+        chars = _vectorizer("char", max_features)
+        parts.append(chars.fit_transform([t[:CHAR_LIMIT] for t in folded]))
     features = sparse.hstack(parts, format="csr")
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=seed)
-    model.fit(features, list(labels))
+    with threadpool_limits(limits=1):
+        model.fit(features, list(labels))
     return LinearTextModel(
         classes=[str(x) for x in model.classes_],
         vocabulary={t: int(i) for t, i in words.vocabulary_.items()},

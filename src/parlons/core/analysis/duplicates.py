@@ -2,7 +2,7 @@
 
 1. Exact: texts equal once accents, case, punctuation and masked personal data are ignored.
 2. Near: MinHash signatures of word 2-shingles (accent-folded words, stop words kept), LSH banding
-   for candidate pairs, pairs kept when the estimated Jaccard similarity reaches ``threshold``;
+   for candidate pairs, pairs kept when their exact Jaccard similarity reaches ``threshold``;
    groups are the connected components. Deterministic given ``seed``.
 """
 
@@ -12,12 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import CountVectorizer
 
-from parlons.core.analysis.normalise import SPLIT_ON_SPACES, canonical
-
+from parlons.core.analysis.normalise import canonical
 
 
 @dataclass(frozen=True)
@@ -83,13 +82,7 @@ def _near_groups(keys: list[str], threshold: float, shingle: int, num_perm: int,
     identity = np.arange(m, dtype=np.int64)
     if m < 2:
         return identity
-    vectorizer = CountVectorizer(analyzer="word", token_pattern=SPLIT_ON_SPACES,
-                                 lowercase=False,
-                                 ngram_range=(shingle, shingle), binary=True, dtype=np.uint8)
-    try:
-        matrix = vectorizer.fit_transform(keys).tocsr()
-    except ValueError:  # no text long enough for one shingle
-        return identity
+    matrix = _shingle_matrix(keys, shingle)
     counts = np.diff(matrix.indptr)
     rows = np.flatnonzero(counts >= min_shingles)
     if len(rows) < 2:
@@ -98,8 +91,7 @@ def _near_groups(keys: list[str], threshold: float, shingle: int, num_perm: int,
     signatures = minhash(matrix.indptr, matrix.indices.astype(np.uint64), num_perm, seed)
     pairs_i, pairs_j = _candidate_pairs(signatures, bands)
     if len(pairs_i):
-        similarity = (signatures[pairs_i] == signatures[pairs_j]).mean(axis=1)
-        keep = similarity >= threshold
+        keep = _jaccard(matrix, counts[rows], pairs_i, pairs_j) >= threshold
         pairs_i, pairs_j = pairs_i[keep], pairs_j[keep]
     graph = coo_matrix((np.ones(len(pairs_i), dtype=np.int8), (pairs_i, pairs_j)),
                        shape=(len(rows), len(rows)))
@@ -109,6 +101,44 @@ def _near_groups(keys: list[str], threshold: float, shingle: int, num_perm: int,
     result = identity.copy()
     result[rows] = smallest[labels]
     return result
+
+
+def _shingle_matrix(keys: list[str], shingle: int) -> sparse.csr_matrix:
+    """Binary text × word-shingle matrix (shingles of ``shingle`` consecutive words)."""
+    vocabulary: dict[str, int] = {}
+    lookup = vocabulary.setdefault
+    ids = [lookup(word, len(vocabulary)) for key in keys for word in key.split()]
+    lengths = np.fromiter((key.count(" ") + 1 if key else 0 for key in keys), dtype=np.int64,
+                          count=len(keys))
+    words = np.asarray(ids, dtype=np.uint64)
+    row_of_word = np.repeat(np.arange(len(keys)), lengths)
+    size = np.uint64(max(len(vocabulary), 1))
+    if len(words) < shingle:
+        return sparse.csr_matrix((len(keys), 1), dtype=np.uint8)
+    codes = words[: len(words) - shingle + 1].copy()
+    for offset in range(1, shingle):
+        codes = codes * size + words[offset: len(words) - shingle + 1 + offset]
+    rows = row_of_word[: len(words) - shingle + 1]
+    valid = rows == row_of_word[shingle - 1:]  # the shingle does not cross two texts
+    codes, rows = codes[valid], rows[valid]
+    columns_of, columns = np.unique(codes, return_inverse=True)
+    matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.uint8), (rows, columns)),
+                               shape=(len(keys), len(columns_of)))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1
+    return matrix
+
+
+def _jaccard(matrix, sizes: np.ndarray, pairs_i: np.ndarray, pairs_j: np.ndarray,
+             chunk: int = 200_000) -> np.ndarray:
+    """Exact Jaccard similarity of the shingle sets of each candidate pair."""
+    out = np.empty(len(pairs_i), dtype=np.float64)
+    binary = matrix.astype(np.float32)
+    for start in range(0, len(pairs_i), chunk):
+        i, j = pairs_i[start:start + chunk], pairs_j[start:start + chunk]
+        inter = np.asarray(binary[i].multiply(binary[j]).sum(axis=1)).ravel()
+        out[start:start + chunk] = inter / (sizes[i] + sizes[j] - inter)
+    return out
 
 
 def minhash(indptr: np.ndarray, indices: np.ndarray, num_perm: int, seed: int) -> np.ndarray:

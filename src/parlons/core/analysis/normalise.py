@@ -28,11 +28,18 @@ SPACE_RE = re.compile(r"\s+")
 SPLIT_ON_SPACES = r"\S+"  # token pattern of the vectorisers: texts are pre-tokenised
 
 
+DIGITS_RE = re.compile(r"\d[\d\s.()-]{7}")
+
+
 def mask_personal_data(text: str) -> str:
     """Replace URLs, e-mail addresses and phone numbers by ``[URL]``, ``[EMAIL]``, ``[TEL]``."""
-    text = URL_RE.sub("[URL]", text)
-    text = EMAIL_RE.sub("[EMAIL]", text)
-    return PHONE_RE.sub("[TEL]", text)
+    if "http" in text or "www" in text or "WWW" in text or "HTTP" in text:
+        text = URL_RE.sub("[URL]", text)
+    if "@" in text:
+        text = EMAIL_RE.sub("[EMAIL]", text)
+    if DIGITS_RE.search(text):
+        text = PHONE_RE.sub("[TEL]", text)
+    return text
 
 
 def strip_html(text: str) -> str:
@@ -44,16 +51,36 @@ def strip_html(text: str) -> str:
     return text
 
 
+_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold(text: str) -> str:
     """Lower case without accents (``"Élève"`` → ``"eleve"``); œ/æ are expanded."""
-    text = text.lower().replace("œ", "oe").replace("æ", "ae")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    text = text.lower()
+    if text.isascii():
+        return text
+    text = text.replace("œ", "oe").replace("æ", "ae")
+    return _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
+
+
+_FOLDED: dict[str, str] = {}
+
+
+def folded_words(text: str) -> list[str]:
+    """Accent-folded lower-case words of ``text`` after masking (per-word cache)."""
+    cache = _FOLDED
+    out = []
+    for token in TOKEN_RE.findall(mask_personal_data(text).lower()):
+        folded = cache.get(token)
+        if folded is None:
+            folded = cache[token] = fold(token)
+        out.append(folded)
+    return out
 
 
 def canonical(text: str) -> str:
     """Accent-folded lower-case words joined by single spaces (for exact-duplicate hashing)."""
-    return " ".join(TOKEN_RE.findall(fold(mask_personal_data(text))))
+    return " ".join(folded_words(text))
 
 
 class FrenchNormaliser:
@@ -105,6 +132,24 @@ class FrenchNormaliser:
                 known[word] = flag
             hits += flag
         return hits / len(words)
+
+    def analyse_with_ratio(self, text: str) -> tuple[str, float, int]:
+        """One pass: content lemmas joined by spaces, French ratio and number of words."""
+        tokens = self.tokens(text)
+        lemma = self.lemma
+        lemmas = " ".join(lem for lem in map(lemma, tokens) if lem)
+        words = [t for t in tokens if len(t) > 1]
+        if not words:
+            return lemmas, 1.0, 0
+        known = self._known
+        hits = 0
+        for word in words:
+            flag = known.get(word)
+            if flag is None:
+                flag = simplemma.is_known(word, lang="fr") or fold(word) in self.stop_words
+                known[word] = flag
+            hits += flag
+        return lemmas, hits / len(words), len(words)
 
     def is_french(self, text: str, threshold: float = 0.6, min_words: int = 3) -> bool:
         """False when ``text`` has at least ``min_words`` words and few are French."""

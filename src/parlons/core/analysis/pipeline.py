@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from parlons.core.analysis.bundled import load_model
+from parlons.core.analysis.classify import CHAR_LIMIT, LinearTextModel, count_words
 from parlons.core.analysis.duplicates import find_duplicates
 from parlons.core.analysis.model import Contribution
-from parlons.core.analysis.normalise import FrenchNormaliser, fold
+from parlons.core.analysis.normalise import FrenchNormaliser, folded_words
 from parlons.core.analysis.themes import Encoder, Theme, find_themes
 
 FORMAT = "parlons-analysis/1"
@@ -34,12 +35,17 @@ class Options:
     mixed_threshold: float = 0.3
     n_quotes: int = 3
     quote_chars: int = 400
+    threads: int | None = 1
 
 
 def run_analysis(contributions: Sequence[Contribution], options: Options | None = None,
                  encoder: Encoder | None = None, progress: Progress | None = None,
-                 context: dict | None = None) -> dict:
-    """Analyse ``contributions``; see the module docstring."""
+                 context: dict | None = None,
+                 models: dict[str, LinearTextModel] | None = None) -> dict:
+    """Analyse ``contributions``; see the module docstring.
+
+    ``models`` replaces bundled models by name (``typology``, ``stance``: an analyst's own).
+    """
     options = options or Options()
     say = progress or (lambda _message: None)
     n = len(contributions)
@@ -50,21 +56,30 @@ def run_analysis(contributions: Sequence[Contribution], options: Options | None 
     distinct = duplicates.distinct()
     say(f"normalisation: {len(distinct)} distinct texts")
     normaliser = FrenchNormaliser()
-    lemmas = [normaliser.analyse(texts[i]) for i in distinct]
     distinct_texts = [texts[i] for i in distinct]
-    french = np.array([normaliser.is_french(t) for t in distinct_texts])
+    analysed = [normaliser.analyse_with_ratio(t) for t in distinct_texts]
+    lemmas = [a[0] for a in analysed]
+    french = np.array([a[2] < 3 or a[1] >= 0.6 for a in analysed])
     say("spam, typology and stance")
-    folded = [fold(t) for t in distinct_texts]
-    spam_p = load_model("spam").probabilities(lemmas, folded)[:, 1]
+    folded = [" ".join(folded_words(t[:CHAR_LIMIT])) for t in distinct_texts]
+    models = {name: (models or {}).get(name) or load_model(name)
+              for name in ("spam", "typology", "stance")}
+    counts = count_words(lemmas, list(models.values()))
+    spam_p = models["spam"].probabilities(lemmas, folded, counts)[:, 1]
     spam = spam_p >= options.spam_threshold
-    typology = load_model("typology").predict(lemmas)
-    stance = _stances(load_model("stance").probabilities(lemmas), load_model("stance").classes,
-                      options.mixed_threshold)
+    typology_p = models["typology"].probabilities(lemmas, None, counts)
+    typology = [models["typology"].classes[k] for k in typology_p.argmax(axis=1)]
+    stance_p = models["stance"].probabilities(lemmas, None, counts)
+    if {"for", "against"} <= set(models["stance"].classes):
+        stance = _stances(stance_p, models["stance"].classes, options.mixed_threshold)
+    else:
+        stance = [models["stance"].classes[k] for k in stance_p.argmax(axis=1)]
     analysable = np.flatnonzero(french & ~spam)
     theme_result = find_themes([lemmas[i] for i in analysable],
                                [distinct_texts[i] for i in analysable],
                                n_themes=options.n_themes, seed=options.seed, encoder=encoder,
-                               n_quotes=options.n_quotes, progress=say)
+                               n_quotes=options.n_quotes, progress=say,
+                               threads=options.threads)
     say("assembling the results")
     # members of each distinct text (its duplicates)
     members_of: dict[int, list[int]] = {}
@@ -144,7 +159,7 @@ def run_analysis(contributions: Sequence[Contribution], options: Options | None 
             "silhouette_by_k": {str(k): v for k, v in theme_result.scores.items()},
             "duplicate_threshold": options.duplicate_threshold,
             "encoder": type(encoder).__name__ if encoder else "TfidfSvdEncoder",
-            "models": {name: load_model(name).notes for name in ("spam", "typology", "stance")},
+            "models": {name: model.notes or model.name for name, model in models.items()},
         },
     }
 

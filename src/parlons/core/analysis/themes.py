@@ -1,12 +1,15 @@
-"""Themes: TF-IDF (or any pluggable encoder) → TruncatedSVD → k-means with the number of themes
-chosen by silhouette (or set by the facilitator) → sub-themes, c-TF-IDF labels, representative
-quotes (close to the centroid and diverse, MMR) and outliers kept apart.
+"""Themes: TF-IDF of French lemmas → NMF topics, each text in its strongest topic (or, with a
+pluggable dense encoder, k-means on its vectors); the number of themes maximises the cosine
+silhouette in a fixed LSA space (TruncatedSVD), unless the facilitator sets it; sub-themes by
+the same method inside each theme; c-TF-IDF labels; representative quotes (close to the
+centroid and diverse, MMR); outliers (no topic weight, or far from their centroid) kept apart.
 
 Deterministic given ``seed``; ties in label terms break alphabetically, quotes by index.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -14,10 +17,12 @@ from typing import Protocol
 import numpy as np
 from scipy import sparse
 from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.decomposition import NMF, TruncatedSVD
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
 from parlons.core.analysis.normalise import SPLIT_ON_SPACES
 
@@ -40,24 +45,54 @@ class TfidfSvdEncoder:
     dimensions: int = 100
     seed: int = 0
     max_features: int = 50_000
+    fit_sample: int = 20_000
 
     def encode(self, lemmas: Sequence[str], raw: Sequence[str]) -> np.ndarray:
-        n = len(lemmas)
-        vectorizer = TfidfVectorizer(token_pattern=SPLIT_ON_SPACES, ngram_range=(1, 2),
-                                     sublinear_tf=True,
-                                     min_df=2 if n >= 50 else 1, max_df=0.5 if n >= 50 else 1.0,
-                                     max_features=self.max_features, dtype=np.float32)
-        try:
-            matrix = vectorizer.fit_transform(lemmas)
-        except ValueError:  # empty vocabulary
-            return np.zeros((n, 1), dtype=np.float32)
+        return self.encode_counts(term_counts(lemmas)[0])
+
+    def encode_counts(self, counts: sparse.csr_matrix) -> np.ndarray:
+        """Encode from a text × 1–2-gram count matrix (shared with the labels)."""
+        return self.reduce(self.tfidf(counts))
+
+    def tfidf(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Sublinear TF-IDF rows (L2-normalised) of the informative 1–2-grams."""
+        n = counts.shape[0]
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        keep = np.flatnonzero((df >= (2 if n >= 50 else 1)) & (df <= (0.5 if n >= 50 else 1) * n))
+        if len(keep) > self.max_features:
+            keep = np.sort(keep[np.argsort(-df[keep], kind="stable")[: self.max_features]])
+        if len(keep) == 0:
+            return sparse.csr_matrix((n, 1), dtype=np.float32)
+        return TfidfTransformer(sublinear_tf=True).fit_transform(
+            counts[:, keep].astype(np.float32)).tocsr()
+
+    def reduce(self, matrix: sparse.csr_matrix) -> np.ndarray:
+        """LSA: TruncatedSVD of the TF-IDF rows, L2-normalised (zero rows stay zero)."""
+        n = matrix.shape[0]
         k = min(self.dimensions, matrix.shape[1] - 1, n - 1)
         if k < 2:
             return matrix.toarray()
         svd = TruncatedSVD(n_components=k, random_state=self.seed, n_iter=4)
-        reduced = svd.fit_transform(matrix).astype(np.float32)
+        if n > self.fit_sample:  # fit the projection on a sample, project everything
+            rows = np.sort(np.random.default_rng(self.seed).choice(n, self.fit_sample,
+                                                                    replace=False))
+            svd.fit(matrix[rows])
+            reduced = svd.transform(matrix).astype(np.float32)
+        else:
+            reduced = svd.fit_transform(matrix).astype(np.float32)
         reduced[np.asarray(matrix.sum(axis=1)).ravel() == 0] = 0
         return normalize(reduced)
+
+
+def term_counts(lemmas: Sequence[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Text × lemma 1–2-gram counts and the vocabulary (one pass over the texts)."""
+    vectorizer = CountVectorizer(token_pattern=SPLIT_ON_SPACES, ngram_range=(1, 2),
+                                 dtype=np.float32)
+    try:
+        matrix = vectorizer.fit_transform(lemmas).tocsr()
+    except ValueError:  # no word at all
+        return sparse.csr_matrix((len(lemmas), 1), dtype=np.float32), np.array(["-"])
+    return matrix, vectorizer.get_feature_names_out()
 
 
 @dataclass
@@ -89,28 +124,55 @@ class ThemeResult:
 def find_themes(lemmas: Sequence[str], raw: Sequence[str], *, n_themes: int | None = None,
                 k_range: tuple[int, int] = (3, 15), encoder: Encoder | None = None,
                 seed: int = 0, subthemes: bool = True, n_quotes: int = 3,
-                outlier_similarity: float = 0.1, progress: Progress | None = None) -> ThemeResult:
-    """Group texts into themes; ``n_themes`` overrides the automatic choice."""
+                outlier_similarity: float = 0.1, progress: Progress | None = None,
+                threads: int | None = 1) -> ThemeResult:
+    """Group texts into themes; ``n_themes`` overrides the automatic choice.
+
+    ``threads`` caps the BLAS/OpenMP threads (1 is fastest on a small shared machine; None
+    leaves the libraries' default).
+    """
+    if threads is None:
+        return _find_themes(lemmas, raw, n_themes, k_range, encoder, seed, subthemes, n_quotes,
+                            outlier_similarity, progress)
+    with threadpool_limits(limits=threads):
+        return _find_themes(lemmas, raw, n_themes, k_range, encoder, seed, subthemes, n_quotes,
+                            outlier_similarity, progress)
+
+
+def _find_themes(lemmas: Sequence[str], raw: Sequence[str], n_themes: int | None,
+                 k_range: tuple[int, int], encoder: Encoder | None, seed: int, subthemes: bool,
+                 n_quotes: int, outlier_similarity: float,
+                 progress: Progress | None) -> ThemeResult:
     n = len(lemmas)
     say = progress or (lambda _message: None)
-    encoder = encoder or TfidfSvdEncoder(seed=seed)
     say(f"themes: encoding {n} texts")
-    vectors = np.asarray(encoder.encode(lemmas, raw), dtype=np.float32)
+    term_matrix, vocabulary = term_counts(lemmas)
+    tfidf: sparse.csr_matrix | None = None
+    if encoder is None or isinstance(encoder, TfidfSvdEncoder):
+        default = encoder or TfidfSvdEncoder(seed=seed)
+        tfidf = default.tfidf(term_matrix)
+        vectors = default.reduce(tfidf)
+    else:
+        vectors = np.asarray(encoder.encode(lemmas, raw), dtype=np.float32)
     empty = np.linalg.norm(vectors, axis=1) == 0
     usable = np.flatnonzero(~empty)
     if len(usable) < 3:
         return ThemeResult([], list(range(n)), 0, {}, np.full(n, -1))
-    labels, k, scores = _cluster(vectors[usable], n_themes, k_range, seed, say)
-    counts = CountVectorizer(token_pattern=SPLIT_ON_SPACES, ngram_range=(1, 2), min_df=1,
-                             dtype=np.float32).fit(lemmas)
-    term_matrix = counts.transform(lemmas)
-    vocabulary = counts.get_feature_names_out()
+
+    def clusterer(rows: np.ndarray, k: int) -> np.ndarray:
+        if tfidf is not None:  # NMF topics on TF-IDF, each text to its strongest topic
+            return _nmf_labels(tfidf[usable[rows]], k, seed)
+        return _kmeans(vectors[usable[rows]], k, seed)
+
+    labels, k, scores = _cluster(vectors[usable], clusterer, n_themes, k_range, seed, say)
     assignment = np.full(n, -1, dtype=np.int64)
     assignment[usable] = labels
-    outliers = set(np.flatnonzero(empty).tolist())
+    outliers = set(np.flatnonzero(empty).tolist()) | set(usable[labels < 0].tolist())
     themes: list[Theme] = []
     for cluster in range(k):
         members = usable[labels == cluster]
+        if len(members) == 0:
+            continue
         centroid = normalize(vectors[members].mean(axis=0, keepdims=True))[0]
         similarity = vectors[members] @ centroid
         kept = members[similarity >= outlier_similarity]
@@ -123,8 +185,8 @@ def find_themes(lemmas: Sequence[str], raw: Sequence[str], *, n_themes: int | No
         say("themes: sub-themes")
         for theme in themes:
             if len(theme.members) >= 40:
-                theme.children = _subthemes(theme, vectors, term_matrix, vocabulary, raw,
-                                            n_quotes, seed)
+                theme.children = _subthemes(theme, vectors, tfidf, term_matrix, vocabulary,
+                                            raw, n_quotes, seed)
     assignment[:] = -1
     for position, theme in enumerate(themes):
         assignment[theme.members] = position
@@ -133,31 +195,51 @@ def find_themes(lemmas: Sequence[str], raw: Sequence[str], *, n_themes: int | No
     return result
 
 
-def _cluster(vectors: np.ndarray, n_themes: int | None, k_range: tuple[int, int], seed: int,
-             say: Progress) -> tuple[np.ndarray, int, dict[int, float]]:
+def _cluster(vectors: np.ndarray, clusterer: Callable[[np.ndarray, int], np.ndarray],
+             n_themes: int | None, k_range: tuple[int, int], seed: int, say: Progress,
+             sample_size: int = 2000) -> tuple[np.ndarray, int, dict[int, float]]:
+    """Cluster every row; without ``n_themes``, k maximises the cosine silhouette (measured in
+    the fixed ``vectors`` space) of the clustering of a sample of at most ``sample_size``
+    texts (ties: smaller k); the final clustering uses every text."""
     n = len(vectors)
+    everyone = np.arange(n)
     if n_themes is not None:
         k = max(1, min(n_themes, n))
-        return _kmeans(vectors, k, seed), k, {}
+        return clusterer(everyone, k) if k > 1 else np.zeros(n, dtype=np.int64), k, {}
     low, high = k_range
     high = max(2, min(high, n - 1, int(np.sqrt(n / 2)) + 1))
     low = max(2, min(low, high))
     rng = np.random.default_rng(seed)
-    sample = np.sort(rng.choice(n, size=min(n, 3000), replace=False))
+    sample = np.sort(rng.choice(n, size=min(n, sample_size), replace=False))
     scores: dict[int, float] = {}
-    best: tuple[float, int, np.ndarray] | None = None
+    best: tuple[float, int] | None = None
     for k in range(low, high + 1):
-        labels = _kmeans(vectors, k, seed)
-        if len(np.unique(labels[sample])) < 2:
+        labels = clusterer(sample, k)
+        placed = labels >= 0
+        if len(np.unique(labels[placed])) < 2:
             continue
-        score = float(silhouette_score(vectors[sample], labels[sample], metric="cosine"))
+        score = float(silhouette_score(vectors[sample][placed], labels[placed], metric="cosine"))
         scores[k] = round(score, 4)
         say(f"themes: k={k} silhouette={score:.3f}")
         if best is None or score > best[0] + 1e-9:
-            best = (score, k, labels)
+            best = (score, k)
     if best is None:
         return np.zeros(n, dtype=np.int64), 1, scores
-    return best[2], best[1], scores
+    return clusterer(everyone, best[1]), best[1], scores
+
+
+def _nmf_labels(matrix: sparse.csr_matrix, k: int, seed: int) -> np.ndarray:
+    """Strongest NMF topic of each row (-1 when the row has no weight on any topic)."""
+    if k <= 1:
+        return np.zeros(matrix.shape[0], dtype=np.int64)
+    k = min(k, matrix.shape[0], matrix.shape[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weights = NMF(n_components=k, init="nndsvd", random_state=seed, max_iter=200,
+                      tol=2e-3).fit_transform(matrix)
+    labels = weights.argmax(axis=1).astype(np.int64)
+    labels[weights.max(axis=1) <= 1e-9] = -1
+    return labels
 
 
 def _kmeans(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -166,7 +248,7 @@ def _kmeans(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
     if len(vectors) > 20_000:
         model = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=4096)
     else:
-        model = KMeans(n_clusters=k, random_state=seed, n_init=3)
+        model = KMeans(n_clusters=k, random_state=seed, n_init=2)
     return model.fit_predict(vectors).astype(np.int64)
 
 
@@ -229,26 +311,25 @@ def label_terms(groups: list[list[int]], term_matrix: sparse.csr_matrix,
     return result
 
 
-def _subthemes(theme: Theme, vectors: np.ndarray, term_matrix: sparse.csr_matrix,
-               vocabulary: np.ndarray, raw: Sequence[str], n_quotes: int,
-               seed: int) -> list[Theme]:
+def _subthemes(theme: Theme, vectors: np.ndarray, tfidf: sparse.csr_matrix | None,
+               term_matrix: sparse.csr_matrix, vocabulary: np.ndarray, raw: Sequence[str],
+               n_quotes: int, seed: int) -> list[Theme]:
     members = np.array(theme.members)
-    sub = vectors[members]
-    best: tuple[float, np.ndarray] | None = None
-    for k in range(2, min(6, len(members) // 10) + 1):
-        labels = _kmeans(sub, k, seed)
-        if len(np.unique(labels)) < 2:
-            continue
-        score = float(silhouette_score(sub[:3000], labels[:3000], metric="cosine"))
-        if best is None or score > best[0] + 1e-9:
-            best = (score, labels)
-    if best is None or best[0] < 0.02:
+
+    def clusterer(rows: np.ndarray, k: int) -> np.ndarray:
+        if tfidf is not None:
+            return _nmf_labels(tfidf[members[rows]], k, seed)
+        return _kmeans(vectors[members[rows]], k, seed)
+
+    labels, k, scores = _cluster(vectors[members], clusterer, None,
+                                 (2, min(5, len(members) // 10)), seed, lambda _m: None,
+                                 sample_size=800)
+    if k < 2 or not scores or scores[k] < 0.02:
         return []
-    labels = best[1]
     children = [_describe(members[labels == c], vectors, term_matrix, vocabulary, raw, n_quotes)
-                for c in np.unique(labels)]
+                for c in np.unique(labels) if c >= 0 and (labels == c).any()]
     children.sort(key=lambda t: (-len(t.members), t.members[0]))
-    return children
+    return children if len(children) >= 2 else []
 
 
 def add_labels(result: ThemeResult, term_matrix: sparse.csr_matrix, vocabulary: np.ndarray,

@@ -1,0 +1,105 @@
+"""End to end: `parlons analyse run` on real Decidim exports; the analysis.json invariants
+(every figure's ids add up), the bilan files, no personal data, and CLI errors."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from analysis_paths import DECIDIM, raw_rows
+
+from parlons.cli import main
+
+
+@pytest.fixture(scope="module")
+def comments_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    status = main(["analyse", "run", str(DECIDIM / "commentaires_debats.csv"), "--out", str(out),
+                   "--seed", "1", "--quiet", "--title", "Grand débat MEL"])
+    assert status == 0
+    return out, json.loads((out / "analysis.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_every_contribution_is_accounted_for(comments_run):
+    _out, analysis = comments_run
+    raw = raw_rows(DECIDIM / "commentaires_debats.csv")
+    ids = [r["id"] for r in raw if r["body"].strip()]
+    assert sorted(row["id"] for row in analysis["contributions"]) == sorted(ids)
+    assert analysis["summary"]["contributions"] == len(ids)
+    in_themes = [i for t in analysis["themes"] for i in t["member_ids"]]
+    assert len(in_themes) == len(set(in_themes))
+    set_aside = set(analysis["outliers"]["member_ids"]) | set(analysis["flags"]["spam"]) | set(
+        analysis["flags"]["non_french"])
+    assert set(in_themes) | set_aside == set(ids)
+    assert not set(in_themes) & set_aside
+    for theme in analysis["themes"]:
+        assert theme["count"] == len(theme["member_ids"])
+        assert sum(theme["stance"].values()) == theme["count"]
+        assert {q["id"] for q in theme["quotes"]} <= set(theme["member_ids"])
+        for sub in theme["subthemes"]:
+            assert set(sub["member_ids"]) <= set(theme["member_ids"])
+    for group in analysis["duplicates"]:
+        assert group["count"] == len(group["member_ids"]) >= 2
+    by_row = {row["id"]: row for row in analysis["contributions"]}
+    for group in analysis["duplicates"]:  # duplicates share one analysis
+        rows = [by_row[i] for i in group["member_ids"]]
+        assert len({(r["theme"], r["stance"], r["typology"]) for r in rows}) == 1
+    channels = analysis["summary"]["by_channel"]
+    assert sum(v["count"] for v in channels.values()) == len(ids)
+
+
+@pytest.mark.slow
+def test_bilan_files_carry_ids_and_no_author_names(comments_run):
+    out, analysis = comments_run
+    from docx import Document
+
+    html = (out / "bilan.html").read_text(encoding="utf-8")
+    docx_text = "\n".join(p.text for p in Document(str(out / "bilan.docx")).paragraphs)
+    for text in (html, docx_text):
+        assert "Grand débat MEL" in text and "Annexe" in text
+        for theme in analysis["themes"]:
+            assert theme["id"] in text
+            for quote in theme["quotes"]:
+                assert f"#{quote['id']}" in text
+    raw = raw_rows(DECIDIM / "commentaires_debats.csv")
+    names = {r["author/name"].strip() for r in raw if len(r["author/name"].strip()) >= 5}
+    everything = html + docx_text + json.dumps(analysis, ensure_ascii=False)
+    assert len(names) > 50
+    assert [n for n in names if re.search(rf"\b{re.escape(n)}\b", everything)] == []
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id;texte\n1;a;b\n", encoding="utf-8")
+    assert main(["analyse", "run", str(bad), "--out", str(tmp_path / "o")]) == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("error:") and "line 2" in error
+    assert main(["analyse", "run", str(tmp_path / "none.csv"), "--out", str(tmp_path)]) == 2
+    assert main(["analyse", "run", str(bad), "--out", str(tmp_path), "--themes", "0"]) == 2
+    assert not (tmp_path / "o").exists()
+
+
+def test_code_next_learns_from_coded_rows_and_suggests_uncoded_ones(tmp_path, capsys):
+    from parlons.core.analysis.classify import LinearTextModel
+
+    source = DECIDIM / "commentaires_debats.csv"
+    raw = [r for r in raw_rows(source) if r["body"].strip()]
+    alignment = {"1": "for", "-1": "against", "0": "none"}
+    coded = raw[:200]
+    (tmp_path / "coded.csv").write_text(
+        "id;label\n" + "".join(f"{r['id']};{alignment[r['alignment']]}\n" for r in coded),
+        encoding="utf-8")
+    status = main(["analyse", "code-next", str(source), "--coded", str(tmp_path / "coded.csv"),
+                   "-n", "5", "--save-model", str(tmp_path / "stance.json")])
+    assert status == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    suggested = [line.split("\t")[0] for line in lines[1:]]
+    assert len(suggested) == 5 and not set(suggested) & {r["id"] for r in coded}
+    model = LinearTextModel.load(tmp_path / "stance.json")
+    assert set(model.classes) == {"for", "against", "none"}
+    (tmp_path / "wrong.csv").write_text("id;label\nnope;for\n", encoding="utf-8")
+    assert main(["analyse", "code-next", str(source), "--coded",
+                 str(tmp_path / "wrong.csv")]) == 2
+    assert "ids not in" in capsys.readouterr().err
