@@ -29,8 +29,9 @@ def feasible_panels(instance) -> np.ndarray:
     return np.array(rows)
 
 
-def _max_level(panels, free, fixed, target=None):
-    """max z s.t. p_i >= z (i free, or only i == target), p_i >= fixed_i; vars (lam, z)."""
+def _max_level(panels, free, fixed, target=None, floor=0.0):
+    """max z s.t. p_i >= z for free i, p_i >= fixed_i; with ``target``: max p_target s.t.
+    p_i >= floor for free i and p_i >= fixed_i. Variables (lam, z)."""
     m, n = panels.shape
     c = np.zeros(m + 1)
     c[-1] = -1
@@ -38,10 +39,10 @@ def _max_level(panels, free, fixed, target=None):
     for i in range(n):
         row = np.zeros(m + 1)
         row[:m] = -panels[:, i]
-        if i in fixed:
+        if i in fixed or (target is not None and i != target):
             a_ub.append(row)
-            b_ub.append(-fixed[i] + 1e-9)
-        elif target is None or i == target:
+            b_ub.append(-fixed.get(i, floor) + 1e-9)
+        else:
             row[-1] = 1
             a_ub.append(row)
             b_ub.append(0.0)
@@ -59,12 +60,12 @@ def exact_leximin(instance) -> np.ndarray:
     while len(fixed) < n:
         free = [i for i in range(n) if i not in fixed]
         z = _max_level(panels, free, fixed)
-        stuck = [i for i in free if _max_level(panels, free, fixed, target=i) <= z + 1e-7]
+        stuck = [i for i in free
+                 if _max_level(panels, free, fixed, target=i, floor=z) <= z + 1e-7]
+        assert stuck
         for i in stuck:
             fixed[i] = z
     return np.array([fixed[i] for i in range(n)])
-
-
 def exact_nash(instance) -> np.ndarray:
     panels = feasible_panels(instance)
     m = len(panels)

@@ -58,12 +58,16 @@ class ColumnStore:
 
     def add(self, counts: np.ndarray) -> bool:
         """Add a panel; ``False`` if it was already there."""
+        return self.find_or_add(counts)[1]
+
+    def find_or_add(self, counts: np.ndarray) -> tuple[int, bool]:
+        """The panel's index, and whether it is new."""
         key = counts.astype(np.int64).tobytes()
         if key in self.index:
-            return False
+            return self.index[key], False
         self.index[key] = len(self.counts)
         self.counts.append(counts.astype(np.int64))
-        return True
+        return len(self.counts) - 1, True
 
     @property
     def matrix(self) -> np.ndarray:
