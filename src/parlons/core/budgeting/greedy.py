@@ -31,7 +31,7 @@ def ballot_scores(instance: Instance, profile: Profile) -> dict[str, Number]:
                 if p in scores:
                     scores[p] += ballot.multiplicity
         else:
-            for p, x in zip(ballot.projects, ballot.points):
+            for p, x in zip(ballot.projects, ballot.points, strict=False):
                 if p in scores:
                     scores[p] += x * ballot.multiplicity
     return scores
@@ -72,7 +72,7 @@ def category_budgets(instance: Instance) -> dict[str, Number] | None:
     caps_l = [parse_number(c) for c in caps.split(",")]
     if len(names_l) != len(caps_l):
         raise ValueError("META categories and budget_per_category differ in length")
-    return dict(zip(names_l, caps_l))
+    return dict(zip(names_l, caps_l, strict=False))
 
 
 def greedy(

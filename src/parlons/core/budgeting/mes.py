@@ -11,10 +11,19 @@ Two engines compute the same outcome:
 - an exact one (Python ``Fraction``), the reference;
 - a fast one (NumPy ``float64``) over merged ballots and per-project supporter indexes, which
   also tracks every budget as an affine function ``a + c * beta`` of the initial per-voter budget
-  ``beta``. Each decision of the run is a sign of an affine function of beta, so the run also
-  yields the smallest beta at which the outcome *can* change; Add1 jumps straight to it instead
-  of adding 1 per voter and re-running ("Streamlining Equal Shares"). When two candidates are
-  within 1e-9 (relative) of a tie, the fast engine defers to the exact one.
+  ``beta``, so the run also yields a beta below which the outcome cannot change; Add1 jumps
+  straight to it instead of adding 1 per voter and re-running (in the spirit of "Streamlining
+  Equal Shares", Kraiczy, Robinson, Elkind 2025). When two candidates are within 1e-9 (relative)
+  of a tie, the fast engine defers to the exact one.
+
+Why the jump is safe. Along a fixed sequence of purchases, and as long as the poor/rich split of
+each purchase's supporters is unchanged, every budget is affine and non-decreasing in beta. A
+project's affordability rho solves ``sum_i w_i min(b_i, rho u_i) = cost``, whose left side is
+jointly concave in (rho, beta), so rho is convex in beta and its current slope gives a lower
+bound (a tangent); the winning project's rho is affine there. The outcome can therefore only
+change where (a) a purchase's poor/rich split changes, (b) a dropped project becomes affordable,
+or (c) a tangent of a rival (or the stale lower bound of a rival not recomputed) meets the
+winner's rho. The next such beta is the smallest root of these affine functions.
 
 Completions: ``none``; ``add1`` (raise every voter's budget by 1 while the outcome stays within
 the real budget, the variant that reproduces the official results); ``add1-exhaustive`` (same,
@@ -99,7 +108,7 @@ def prepare(
         rank=[rank_of[p] for p in candidates],
     )
     w_all = np.asarray(weights, dtype=np.float64)
-    for idx, u in zip(data.supporters, data.utilities):
+    for idx, u in zip(data.supporters, data.utilities, strict=False):
         idx_a = np.asarray(idx, dtype=np.int64)
         u_a = np.asarray([float(x) for x in u], dtype=np.float64)
         data.np_idx.append(idx_a)
@@ -118,8 +127,8 @@ def run_exact(data: MESData, beta: Fraction) -> list[int]:
     w = data.weights
     budget = [Fraction(beta)] * len(w)
     alive = set(range(len(data.candidates)))
-    total_wu = [sum(w[i] * u for i, u in zip(s, us)) for s, us in zip(data.supporters,
-                                                                        data.utilities)]
+    total_wu = [sum(w[i] * u for i, u in zip(s, us, strict=False)) for s, us in zip(data.supporters,
+                                                                        data.utilities, strict=False)]
     bound: dict[int, Fraction] = {p: Fraction(data.costs[p]) / total_wu[p] for p in alive}
     selected: list[int] = []
     while True:
@@ -132,7 +141,7 @@ def run_exact(data: MESData, beta: Fraction) -> list[int]:
                 continue
             if best is not None and bound[p] > best:
                 break
-            items = sorted(zip(sup, uts), key=lambda iu: budget[iu[0]] / iu[1])
+            items = sorted(zip(sup, uts, strict=False), key=lambda iu: budget[iu[0]] / iu[1])
             paid: Fraction | int = 0
             denom = total_wu[p]
             rho = Fraction(0)
@@ -152,26 +161,37 @@ def run_exact(data: MESData, beta: Fraction) -> list[int]:
         chosen = min(tied, key=lambda q: data.rank[q])
         selected.append(chosen)
         alive.discard(chosen)
-        for i, u in zip(data.supporters[chosen], data.utilities[chosen]):
+        for i, u in zip(data.supporters[chosen], data.utilities[chosen], strict=False):
             budget[i] -= min(budget[i], best * u)
 
 
 # --------------------------------------------------------------------------- float engine
 
 
-def _first_root(value: np.ndarray | float, slope: np.ndarray | float, beta: float) -> float:
+def _first_root(value: np.ndarray, slope: np.ndarray, beta: float) -> float:
     """Smallest beta' >= beta where ``value + slope * (beta' - beta)`` changes sign."""
-    v = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    s = np.atleast_1d(np.asarray(slope, dtype=np.float64))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        crossing = (v * s < 0) | ((v == 0) & (s != 0))
-        if not crossing.any():
-            return math.inf
-        roots = beta - v[crossing] / s[crossing]
-    return float(roots.min())
+    crossing = (value * slope < 0) | ((value == 0) & (slope != 0))
+    if not crossing.any():
+        return math.inf
+    return float((beta - value[crossing] / slope[crossing]).min())
+
+
+def _root(value: float, slope: float, beta: float) -> float:
+    """Scalar :func:`_first_root`."""
+    if (value < 0 < slope) or (slope < 0 < value):
+        return beta - value / slope
+    if value == 0 and slope != 0:
+        return beta
+    return math.inf
 
 
 def run_float(data: MESData, beta: float) -> tuple[list[int], float]:
+    """See :func:`_run_float`."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _run_float(data, beta)
+
+
+def _run_float(data: MESData, beta: float) -> tuple[list[int], float]:
     """One MES run in floating point with parametric tracking.
 
     Returns the funded candidates and the smallest initial budget > ``beta`` at which the
@@ -203,7 +223,7 @@ def run_float(data: MESData, beta: float) -> tuple[list[int], float]:
             if avail < cost:
                 if cost - avail <= _TIE_TOL * cost:
                     raise _NearTie
-                change = min(change, _first_root(avail - cost, float(ww @ c[idx]), beta))
+                change = min(change, _root(avail - cost, float(ww @ c[idx]), beta))
                 alive.discard(p)
                 continue
             if avail - cost <= _TIE_TOL * cost:
@@ -211,43 +231,52 @@ def run_float(data: MESData, beta: float) -> tuple[list[int], float]:
             if bound[p] > best:
                 lazy = [q for q in order[j:] if q in alive]
                 break
-            ratio = bs / u
-            o = np.argsort(ratio, kind="stable")
-            wb = (ww * bs)[o]
-            wu = (ww * u)[o]
-            paid = np.cumsum(wb) - wb
-            denom = data.np_twu[p] - (np.cumsum(wu) - wu)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                rho_k = (cost - paid) / denom
-            ok = rho_k <= ratio[o] * (1 + 1e-15)
-            k = int(np.argmax(ok))
-            if not ok[k]:
-                raise _NearTie
-            rho = float(rho_k[k])
-            poor = idx[o[:k]]
-            pw = ww[o[:k]]
-            rho_a = (cost - float(pw @ a[poor])) / float(denom[k])
-            rho_c = -float(pw @ c[poor]) / float(denom[k])
-            # poor stay poor and rich stay rich: sign of b_i - rho * u_i
-            change = min(change, _first_root(bs - rho * u, c[idx] - rho_c * u, beta))
+            rho0 = cost / data.np_twu[p]
+            if float((bs - rho0 * u).min()) >= 0:  # nobody is poor: the common case
+                bound[p], bound_a[p], bound_c[p] = rho0, rho0, 0.0
+                computed.append((p, rho0, rho0, 0.0))
+                if rho0 < best or (rho0 == best and data.rank[p] < data.rank[chosen]):
+                    best, best_a, best_c, chosen, chosen_poor = rho0, rho0, 0.0, p, None
+                continue
+            # poor/rich fixed point: the poor pay all they have, the rich pay rho * u;
+            # rho only grows and the poor set only grows, so this ends (in a few rounds)
+            wbs = ww * bs
+            wu = ww * u
+            poor_mask = bs < rho0 * u
+            while True:
+                denom = float(wu.sum() - wu[poor_mask].sum())
+                if denom <= 0:
+                    raise _NearTie
+                rho = (cost - float(wbs[poor_mask].sum())) / denom
+                grown = bs < rho * u
+                if not (grown & ~poor_mask).any():
+                    break
+                poor_mask |= grown
+            poor = idx[poor_mask]
+            pw = ww[poor_mask]
+            rho_a = (cost - float(pw @ a[poor])) / denom
+            rho_c = -float(pw @ c[poor]) / denom
             bound[p], bound_a[p], bound_c[p] = rho, rho_a, rho_c
             computed.append((p, rho, rho_a, rho_c))
             if rho < best or (rho == best and data.rank[p] < data.rank[chosen]):
-                best, best_a, best_c, chosen, chosen_poor = rho, rho_a, rho_c, p, o[:k]
+                best, best_a, best_c, chosen, chosen_poor = rho, rho_a, rho_c, p, poor_mask
         if chosen < 0:
             return selected, change
         for p, rho, _, rho_c in computed:
             if p != chosen:
                 if rho - best <= _TIE_TOL * best:
                     raise _NearTie
-                change = min(change, _first_root(rho - best, rho_c - best_c, beta))
+                change = min(change, _root(rho - best, rho_c - best_c, beta))
         for p in lazy:
-            change = min(change, _first_root(bound[p] - best, bound_c[p] - best_c, beta))
+            change = min(change, _root(bound[p] - best, bound_c[p] - best_c, beta))
         selected.append(chosen)
         alive.discard(chosen)
         idx, u = data.np_idx[chosen], data.np_u[chosen]
-        poor_mask = np.zeros(len(idx), dtype=bool)
-        poor_mask[chosen_poor] = True
+        # the chosen project's poor supporters stay poor and its rich ones rich: this keeps
+        # every budget affine in beta, hence every other project's rho convex in beta, so the
+        # tangents used above are valid lower bounds
+        change = min(change, _first_root(b[idx] - best * u, c[idx] - best_c * u, beta))
+        poor_mask = np.zeros(len(idx), dtype=bool) if chosen_poor is None else chosen_poor
         rich, poor = idx[~poor_mask], idx[poor_mask]
         ur = u[~poor_mask]
         a[rich] -= best_a * ur
@@ -289,7 +318,7 @@ def _is_exhaustive(data: MESData, chosen: list[str], budget: Number) -> bool:
     cost = data.instance.cost(chosen)
     chosen_set = set(chosen)
     return all(
-        c + cost > budget for p, c in zip(data.candidates, data.costs) if p not in chosen_set
+        c + cost > budget for p, c in zip(data.candidates, data.costs, strict=False) if p not in chosen_set
     )
 
 

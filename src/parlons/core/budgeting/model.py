@@ -96,7 +96,7 @@ def merge_ballots(
         if points is None:
             key = (projects if ordered else tuple(sorted(projects)), None)
         else:
-            pairs = sorted(zip(projects, points)) if not ordered else list(zip(projects, points))
+            pairs = sorted(zip(projects, points, strict=False)) if not ordered else list(zip(projects, points, strict=False))
             key = (tuple(p for p, _ in pairs), tuple(x for _, x in pairs))
         i = index.get(key)
         if i is None:
@@ -106,5 +106,5 @@ def merge_ballots(
             counts.append(0)
         counts[i] += 1
         voter_ballot.append(i)
-    ballots = [Ballot(k[0], k[1], c) for k, c in zip(keys, counts)]
+    ballots = [Ballot(k[0], k[1], c) for k, c in zip(keys, counts, strict=False)]
     return ballots, voter_ballot

@@ -121,24 +121,20 @@ def parse_pabulib(text: str) -> tuple[Instance, Profile]:
                 raise PabulibError(
                     f"line {line}: {len(row)} fields, the PROJECTS header has {len(header)}"
                 )
-            fields = dict(zip(header, row))
+            fields = dict(zip(header, row, strict=False))
             pid = fields.pop("project_id").strip()
             try:
                 cost = parse_number(fields.pop("cost"))
             except (ValueError, ZeroDivisionError):
-                raise PabulibError(f"line {line}: cost of project {pid!r} is not a number")
+                raise PabulibError(f"line {line}: cost of project {pid!r} is not a number") from None
             if cost < 0:
                 raise PabulibError(f"line {line}: project {pid!r} has a negative cost")
             if pid in projects:
                 raise PabulibError(f"line {line}: duplicate project id {pid!r}")
             projects[pid] = Project(pid, cost, fields)
         else:
-            if len(row) != len(header):
-                raise PabulibError(
-                    f"line {line}: {len(row)} fields, the VOTES header has {len(header)}"
-                )
-            fields = dict(zip(header, row))
-            voters.append(Voter(fields["voter_id"].strip(), fields, line))
+            _read_votes(reader, header, row, line, voters)
+            break
     if "budget" not in meta:
         raise PabulibError("META has no budget")
     if section != "VOTES" and not voters:
@@ -147,15 +143,40 @@ def parse_pabulib(text: str) -> tuple[Instance, Profile]:
     try:
         budget = parse_number(meta["budget"])
     except (ValueError, ZeroDivisionError):
-        raise PabulibError(f"META budget is not a number: {meta['budget']!r}")
+        raise PabulibError(f"META budget is not a number: {meta['budget']!r}") from None
     instance = Instance(meta, budget, projects, project_columns)
     profile = build_profile(instance, vote_columns, voters)
     return instance, profile
 
 
+def _read_votes(reader, header: list[str], first: list[str], line: int,
+                voters: list[Voter]) -> None:
+    """Tight loop over the VOTES rows (the bulk of a file)."""
+    width = len(header)
+    id_col = header.index("voter_id")
+    row = first
+    while True:
+        if len(row) != width:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                pass
+            else:
+                raise PabulibError(f"line {line}: {len(row)} fields, the VOTES header has {width}")
+        else:
+            voters.append(Voter(row[id_col].strip(), dict(zip(header, row, strict=False)), line))
+        row = next(reader, None)
+        if row is None:
+            return
+        line = reader.line_num
+
+
 def _ballot_of(voter: Voter, with_points: bool) -> tuple[tuple[str, ...], tuple | None]:
     raw = voter.fields.get("vote", "").strip()
-    projects = tuple(p.strip() for p in raw.split(",")) if raw else ()
+    if not raw:
+        projects: tuple[str, ...] = ()
+    elif " " in raw:
+        projects = tuple(p.strip() for p in raw.split(","))
+    else:
+        projects = tuple(raw.split(","))
     if not with_points:
         return projects, None
     raw_points = voter.fields.get("points", "").strip()
@@ -228,7 +249,7 @@ def validate(instance: Instance, profile: Profile) -> list[Issue]:
     max_points = _int_or_none(meta.get("max_sum_points"))
     seen: dict[str, int] = {}
     projects = instance.projects
-    for voter, ballot_index in zip(profile.voters, profile.voter_ballot):
+    for voter, ballot_index in zip(profile.voters, profile.voter_ballot, strict=False):
         ballot = profile.ballots[ballot_index]
         line = voter.line
         if voter.voter_id in seen:

@@ -24,7 +24,7 @@ def ballot_utilities(instance: Instance, ballot: Ballot, sat: str) -> dict[str, 
                 if p in instance.projects:
                     out[p] = 1
         else:
-            for p, x in zip(ballot.projects, ballot.points):
+            for p, x in zip(ballot.projects, ballot.points, strict=False):
                 if p in instance.projects and x > 0:
                     out[p] = x
     else:

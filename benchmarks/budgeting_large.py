@@ -1,0 +1,149 @@
+"""Benchmark: our PB engine vs pabutools on the largest Pabulib instances, side by side.
+
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/budgeting_large.py [--quick]
+        [--files Poland_Warszawa_2026,Poland_Lodz_2022] [--rules greedy,mes,mes-add1u]
+        [--cap 600] [--no-peer]
+
+For each instance and rule, both sides run in a fresh subprocess (reading the file + tallying),
+so that wall time, CPU time and peak memory (``ru_maxrss`` of the child) are comparable.
+pabutools gets its best setting: the merged-ballot multiprofile and float arithmetic; it is
+capped at ``--cap`` seconds (10 minutes by default). Rules: ``greedy`` (greedy utilitarian
+welfare, cost satisfaction), ``mes`` (Equal Shares, cost utilities, no completion),
+``mes-add1u`` (Add1 stopping at the first exhaustive outcome, then utilitarian greedy: the
+equalshares.net default). Winners are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LARGE = ROOT.parent / "shared" / "data" / "pabulib" / "large"
+DEFAULT_FILES = ["Poland_Warszawa_2026", "Poland_Lodz_2022", "Poland_Krakow_2024",
+                 "Hungary_Budapest_2024", "Poland_Wroclaw_2015_150_-_500"]
+RULES = ("greedy", "mes", "mes-add1u")
+
+OURS = r"""
+import json, resource, sys, time
+sys.path.insert(0, {src!r})
+t0 = time.process_time()
+from parlons.core.budgeting.pabulib import read_pabulib
+from parlons.core.budgeting.greedy import greedy_utilitarian
+from parlons.core.budgeting.mes import equal_shares
+instance, profile = read_pabulib({path!r})
+t1 = time.process_time()
+rule = {rule!r}
+if rule == "greedy":
+    winners = greedy_utilitarian(instance, profile, "cost")
+    runs = 0
+else:
+    out = equal_shares(instance, profile, "cost", "none" if rule == "mes" else "add1u")
+    winners, runs = out.winners, out.runs
+t2 = time.process_time()
+print(json.dumps({{"winners": sorted(winners), "read_s": t1 - t0, "rule_s": t2 - t1,
+                  "runs": runs, "ballots": len(profile.ballots),
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+PEER = r"""
+import json, resource, sys, time
+import pabutools.fractions
+pabutools.fractions.FRACTION = "float"
+t0 = time.process_time()
+from pabutools.election import parse_pabulib, Cost_Sat
+from pabutools.rules import (greedy_utilitarian_welfare, method_of_equal_shares,
+                             completion_by_rule_combination)
+instance, profile = parse_pabulib({path!r})
+profile = profile.as_multiprofile()
+t1 = time.process_time()
+rule = {rule!r}
+if rule == "greedy":
+    out = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)
+elif rule == "mes":
+    out = method_of_equal_shares(instance, profile, sat_class=Cost_Sat)
+else:
+    out = completion_by_rule_combination(
+        instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
+        [{{"sat_class": Cost_Sat, "voter_budget_increment": 1}}, {{"sat_class": Cost_Sat}}])
+t2 = time.process_time()
+print(json.dumps({{"winners": sorted(p.name for p in out), "read_s": t1 - t0,
+                  "rule_s": t2 - t1,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def run_child(code: str, cap: int) -> dict:
+    """Run ``code`` in a fresh interpreter; returns its JSON plus wall, CPU and peak memory."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=cap, env=env)
+    except subprocess.TimeoutExpired:
+        return {"status": f"> {cap} s (capped)", "wall_s": float(cap)}
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+        return {"status": "error: " + last[:100], "wall_s": wall}
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    result = json.loads(lines[-1])
+    result.update(status="ok", wall_s=wall, cpu_s=cpu)  # peak_mib: the child's own maxrss
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", default=",".join(DEFAULT_FILES))
+    parser.add_argument("--rules", default=",".join(RULES))
+    parser.add_argument("--cap", type=int, default=600, help="seconds per pabutools run")
+    parser.add_argument("--quick", action="store_true", help="Warszawa 2026 only, cap 120 s")
+    parser.add_argument("--no-peer", action="store_true", help="skip pabutools")
+    args = parser.parse_args()
+    files = args.files.split(",")
+    cap = args.cap
+    if args.quick:
+        files, cap = ["Poland_Warszawa_2026"], min(cap, 120)
+    print("read/rule: CPU seconds inside the child; wall/CPU: the whole child process")
+    print(f"{'instance':<30} {'rule':<10} {'side':<10} {'read s':>7} {'rule s':>8} "
+          f"{'wall s':>8} {'CPU s':>8} {'peak MiB':>9} {'MES runs':>8}  same winners")
+    tmp = tempfile.TemporaryDirectory()
+    for name in files:
+        path = str(LARGE / f"{name}.pb.gz")
+        # pabutools reads plain text only: decompress beforehand (not timed)
+        plain = Path(tmp.name) / f"{name}.pb"
+        plain.write_bytes(gzip.decompress(Path(path).read_bytes()))
+        for rule in args.rules.split(","):
+            ours = run_child(OURS.format(src=str(ROOT / "src"), path=path, rule=rule), 3600)
+            peer = ({"status": "skipped"} if args.no_peer else
+                    run_child(PEER.format(path=str(plain), rule=rule), cap))
+            same = ("-" if peer.get("status") != "ok" or ours.get("status") != "ok"
+                    else str(ours["winners"] == peer["winners"]))
+            for side, res in (("ours", ours), ("pabutools", peer)):
+                if res.get("status") != "ok":
+                    print(f"{name:<30} {rule:<10} {side:<10} {res.get('status')}", flush=True)
+                    continue
+                print(f"{name:<30} {rule:<10} {side:<10} {res['read_s']:7.2f} "
+                      f"{res['rule_s']:8.2f} {res['wall_s']:8.2f} {res['cpu_s']:8.2f} "
+                      f"{res['peak_mib']:9.0f} {res.get('runs', ''):>8}  "
+                      f"{same if side == 'pabutools' else ''}", flush=True)
+            if ours.get("status") == "ok" and peer.get("status") == "ok":
+                print(f"{'':<30} {rule:<10} speed-up (CPU) x{peer['cpu_s'] / ours['cpu_s']:.1f}",
+                      flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
