@@ -80,6 +80,10 @@ INSTALLED_APPS = [
     "parlons.platform.accounts",
     "parlons.platform.spaces",
     "parlons.platform.pages",
+    "parlons.platform.budgets",
+    "parlons.platform.opinions",
+    "parlons.platform.research",
+    "parlons.platform.proposals",
     "parlons.platform.backoffice",
     "parlons.platform.web",
 ]

@@ -16,7 +16,9 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("compte/", include("parlons.platform.accounts.urls")),
     path("gestion/", include("parlons.platform.backoffice.urls")),
+    path("propositions/", include("parlons.platform.proposals.urls")),
     path("django-admin/", admin.site.urls),
+    path("recherche-qualitative/", include("parlons.platform.research.urls")),
     path("", include("parlons.platform.web.urls")),
 ]
 if settings.DEBUG or settings.MEDIA_ROOT:

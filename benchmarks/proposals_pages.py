@@ -1,0 +1,175 @@
+"""Proposals list and proposal page at scale: SQL queries per page and server time.
+
+Creates a throw-away test database (``test_<name>`` of DATABASE_URL, PostgreSQL recommended),
+fills it with N proposals and M comments (500 on the measured proposal), then renders the pages
+through Django's test client and prints queries, p50 and p95 server time per page.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/parlons \
+        .venv/bin/python benchmarks/proposals_pages.py            # 10,000 / 100,000
+    .venv/bin/python benchmarks/proposals_pages.py --quick        # 1,000 / 10,000
+
+Target (issue 3): constant queries, p95 <= 150 ms. Peer anchor: a Decidim proposals index with
+900 proposals took 7.4 s before it was fixed (published by the Decidim project).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parlons.platform.settings")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 proposals, 10,000 comments")
+    parser.add_argument("--proposals", type=int, default=10_000)
+    parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=30, help="requests per page")
+    args = parser.parse_args()
+    if args.quick:
+        args.proposals, args.comments, args.repeat = 1_000, 10_000, 15
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.DEBUG = False
+    name = connection.settings_dict["NAME"]
+    connection.settings_dict["TEST"]["NAME"] = f"test_{name}_proposals_pages"
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        run(args)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return 0
+
+
+def seed(n_proposals: int, n_comments: int):
+    from django.utils import timezone
+
+    from parlons.platform.accounts.models import User
+    from parlons.platform.organisations.models import Area, Organisation, Theme
+    from parlons.platform.proposals.models import Comment, Proposal
+    from parlons.platform.spaces.models import Component, ComponentStep, Phase, Space
+
+    rng = random.Random(3)
+    org = Organisation.objects.create(name="Bench", slug="bench", is_default=True)
+    today = timezone.localdate()
+    space = Space.objects.create(organisation=org, title="Bench", slug="bench",
+                                 is_published=True)
+    phase = Phase.objects.create(space=space, title="Contributions", start_date=today,
+                                 end_date=today)
+    component = Component.objects.create(space=space, kind="proposals", title="Idées",
+                                         is_published=True)
+    ComponentStep.objects.create(component=component, phase=phase,
+                                 actions=["create", "comment", "support"])
+    areas = [Area.objects.create(organisation=org, name=f"Quartier {i}", slug=f"q{i}")
+             for i in range(6)]
+    themes = [Theme.objects.create(organisation=org, name=f"Thème {i}", slug=f"t{i}")
+              for i in range(7)]
+    users = User.objects.bulk_create([
+        User(email=f"u{i}@bench.example", display_name=f"Personne {i}") for i in range(2000)])
+    now = timezone.now()
+    words = ["arbres", "ombre", "place", "marché", "vélo", "banc", "fontaine", "jeux",
+             "enfants", "parking", "kiosque", "terrasse", "éclairage", "bruit", "propreté",
+             "halle", "concert", "jardin"]
+    proposals = Proposal.objects.bulk_create([
+        Proposal(component=component, author=rng.choice(users),
+                 title=" ".join(rng.sample(words, 4)).capitalize(),
+                 body="<p>" + " ".join(rng.choices(words, k=60)) + "</p>",
+                 theme=rng.choice(themes), area=rng.choice(areas), state="published",
+                 published_at=now, support_count=rng.randint(0, 300),
+                 comment_count=0) for _i in range(n_proposals)], batch_size=2000)
+    target = proposals[n_proposals // 2]
+    rest = n_comments - 500
+    comments = [Comment(proposal=target, author=rng.choice(users), body="Avis détaillé " * 8,
+                        alignment=rng.choice([-1, 0, 1])) for _i in range(500)]
+    comments += [Comment(proposal=rng.choice(proposals), author=rng.choice(users),
+                         body="Un avis.") for _i in range(rest)]
+    Comment.objects.bulk_create(comments, batch_size=5000)
+    from django.db.models import Count
+
+    counts = dict(Comment.objects.values("proposal").annotate(n=Count("pk"))
+                  .values_list("proposal", "n"))
+    for start in range(0, len(proposals), 2000):
+        batch = proposals[start:start + 2000]
+        for p in batch:
+            p.comment_count = counts.get(p.pk, 0)
+        Proposal.objects.bulk_update(batch, ["comment_count"])
+    from django.db import connection
+
+    from parlons.platform.proposals.services import index_for_search
+
+    index_for_search(Proposal.objects.filter(component=component))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return component, target, users[0]
+
+
+class QueryCounter:
+    """A database execute wrapper that counts every query."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def run(args) -> None:
+    from django.db import connection
+    from django.test import Client
+
+    started = time.perf_counter()
+    component, target, user = seed(args.proposals, args.comments)
+    print(f"database: {connection.vendor}; {args.proposals} proposals, {args.comments} comments;"
+          f" seeded in {time.perf_counter() - started:.1f} s")
+    client = Client()
+    client.force_login(user)
+    base = f"/participer/bench/c/{component.pk}/"
+    pages = {
+        "list, recent": base,
+        "list, most supported, page 40": base + "?sort=supported&page=40",
+        "list, random": base + "?sort=random&page=3",
+        "list, search 'arbres fontaine'": base + "?q=arbres+fontaine",
+        "list, filtered area+theme": base + f"?area={target.area_id}&theme={target.theme_id}",
+        "proposal with 500 comments": f"/propositions/{component.pk}/{target.pk}/",
+    }
+    print(f"{'page':<34} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
+          f"{'CPU p50':>8}")
+    for label, url in pages.items():
+        client.get(url)  # warm up
+        executed = QueryCounter()
+        with connection.execute_wrapper(executed):
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        times, cpu = [], []
+        for _i in range(args.repeat):
+            t0, c0 = time.perf_counter(), time.process_time()
+            client.get(url)
+            times.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+        times.sort()
+        p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
+        print(f"{label:<34} {executed.count:>7} {statistics.median(times):>8.1f} "
+              f"{p95:>8.1f} {times[-1]:>8.1f} {statistics.median(cpu):>8.1f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"peak memory {peak:.0f} MiB; CPU {cpu.ru_utime + cpu.ru_stime:.1f} s")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

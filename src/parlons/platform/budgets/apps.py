@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BudgetsConfig(AppConfig):
+    name = "parlons.platform.budgets"
+    label = "budgets"
+
+    def ready(self) -> None:
+        from parlons.platform.accounts import personal_data
+        from parlons.platform.budgets import demo, services, views
+        from parlons.platform.spaces import registry
+        from parlons.platform.web.demo import register_loader
+
+        registry.register(registry.ComponentType(
+            key="budget",
+            name=_("Participatory budget"),
+            description=_("Project submission, feasibility review, online and paper votes, "
+                          "results and follow-up of the works."),
+            actions={"submit": _("Submit a project"), "vote": _("Vote")},
+            view=views.budget_component,
+            manage_view=views.manage_budget,
+            search=views.search_budgets,
+        ))
+        personal_data.register("budgets", export=services.export_personal_data,
+                               anonymise=services.anonymise_personal_data)
+        register_loader(demo.load)

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from parlons.platform.budgets.models import Budget, BudgetProject, Review
+from parlons.platform.budgets.services import ELIGIBILITY_RULES
+from parlons.platform.common.forms import RichTextField
+from parlons.platform.organisations.models import Area
+
+
+class BudgetForm(forms.ModelForm):
+    class Meta:
+        model = Budget
+        fields = ["title", "area", "amount", "ballot_type", "min_share", "min_projects",
+                  "max_projects", "points", "counting_rule", "show_comparison", "secret_ballot",
+                  "position"]
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = Area.objects.filter(organisation=organisation)
+        self.fields["amount"].min_value = 1
+        self.fields["amount"].widget.attrs["min"] = 1
+
+
+class ComponentRulesForm(forms.Form):
+    eligibility = forms.ChoiceField(
+        label=_("Who may vote where"),
+        choices=[(ELIGIBILITY_RULES[0], _("own neighbourhood and city-wide budgets")),
+                 (ELIGIBILITY_RULES[1], _("any one budget"))])
+    minimum_age = forms.IntegerField(label=_("Minimum age"), min_value=0, max_value=120)
+
+
+class ProjectForm(forms.Form):
+    budget = forms.ModelChoiceField(label=_("Budget"), queryset=Budget.objects.none())
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = RichTextField(label=_("Description"),
+                                help_text=_("What, where, for whom. Example: “Plant ten fruit "
+                                            "trees in the Tilleuls park, with a bench.”"))
+    estimated_cost = forms.IntegerField(label=_("Estimated cost (€)"), min_value=1,
+                                        help_text=_("An investment: equipment, works, "
+                                                    "planting — not staff or running costs."))
+    location = forms.CharField(label=_("Location"), max_length=200, required=False)
+    area = forms.ModelChoiceField(label=_("Neighbourhood"), queryset=Area.objects.none(),
+                                  required=False)
+    coauthors = forms.CharField(label=_("Co-authors' e-mail addresses"), required=False,
+                                help_text=_("Separated by commas; they must have an account."))
+    on_behalf_of = forms.EmailField(label=_("E-mail of the citizen you enter it for"),
+                                    required=False)
+
+    def __init__(self, *args, component=None, agent=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["budget"].queryset = Budget.objects.filter(component=component)
+        self.fields["area"].queryset = Area.objects.filter(
+            organisation=component.space.organisation)
+        if not agent:
+            del self.fields["on_behalf_of"]
+
+
+class EligibilityForm(forms.Form):
+    birth_date = forms.DateField(label=_("Date of birth"), help_text=_("Format: 2001-12-31"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    area = forms.ModelChoiceField(label=_("Neighbourhood where you live"),
+                                  queryset=Area.objects.none())
+    honest = forms.BooleanField(label=_("I declare on my honour that this is true."))
+    person = forms.EmailField(label=_("E-mail of the citizen (agents only)"), required=False)
+
+    def __init__(self, *args, organisation=None, agent=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = Area.objects.filter(organisation=organisation)
+        if not agent:
+            del self.fields["person"]
+
+
+class ReviewForm(forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = ["city_competence", "investment", "public_land", "legal", "reviewed_cost",
+                  "decision", "public_reason", "notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = [
+            c for c in Review.Decision.choices if c[0] != Review.Decision.MERGED]
+
+
+class ReceiptForm(forms.Form):
+    code = forms.CharField(label=_("Receipt code"), max_length=40,
+                           help_text=_("The code shown after your vote, e.g. ABCD-EFGH-JKLM-NPQR"))
+
+
+class PaperForm(forms.Form):
+    budget = forms.ModelChoiceField(label=_("Budget"), queryset=Budget.objects.none())
+    station = forms.CharField(label=_("Polling station"), max_length=120)
+    number = forms.IntegerField(label=_("Sheet number"), min_value=1)
+    voter = forms.CharField(label=_("Voter (e-mail, or full name and date of birth)"),
+                            max_length=200)
+    projects = forms.CharField(label=_("Numbers of the projects ticked"),
+                               help_text=_("Separated by commas; for points: 12:3, 15:2"))
+
+    def __init__(self, *args, component=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["budget"].queryset = Budget.objects.filter(component=component)
+
+    def clean_projects(self):
+        raw = self.cleaned_data["projects"]
+        out: dict[str, int] = {}
+        for part in raw.replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            pid, _sep, points = part.partition(":")
+            try:
+                out[str(int(pid))] = int(points) if points else 1
+            except ValueError as error:
+                raise forms.ValidationError(_("Write project numbers separated by commas."))\
+                    from error
+        return out
+
+
+class WorksForm(forms.Form):
+    works_status = forms.ChoiceField(label=_("Works"), choices=BudgetProject.Works.choices,
+                                     required=False)
+    progress = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100)
+
+
+class MilestoneForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    text = RichTextField(label=_("Text"), required=False)
+
+
+class MergeForm(forms.Form):
+    into = forms.ModelChoiceField(label=_("Merge into"), queryset=BudgetProject.objects.none())
+    agreement = forms.CharField(label=_("Authors' agreement (how and when it was given)"),
+                                widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, budget=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = BudgetProject.objects.filter(budget=budget)

@@ -1,0 +1,104 @@
+"""Reads of budgets, projects, ballots and results; always below one component."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from parlons.platform.budgets.models import (
+    Ballot,
+    Budget,
+    BudgetProject,
+    Eligibility,
+    PaperSheet,
+    Review,
+)
+from parlons.platform.spaces.models import Component
+
+
+def budgets_of(component: Component) -> QuerySet[Budget]:
+    return Budget.objects.filter(component=component).select_related("area")
+
+
+def get_budget(component: Component, budget_id) -> Budget:
+    try:
+        budget_id = int(budget_id)
+    except (TypeError, ValueError):
+        budget_id = 0
+    return get_object_or_404(Budget.objects.select_related("area", "component__space"),
+                             component=component, pk=budget_id)
+
+
+def get_project(component: Component, project_id) -> BudgetProject:
+    try:
+        project_id = int(project_id)
+    except (TypeError, ValueError):
+        project_id = 0
+    return get_object_or_404(BudgetProject.objects.select_related("budget", "area", "author"),
+                             budget__component=component, pk=project_id)
+
+
+def votable_projects(budget: Budget) -> QuerySet[BudgetProject]:
+    return budget.projects.filter(state=BudgetProject.State.FEASIBLE).order_by("pk")
+
+
+def public_projects(budget: Budget) -> QuerySet[BudgetProject]:
+    """Before decisions are published every project shows as submitted; after, their state."""
+    return budget.projects.select_related("area").order_by("pk")
+
+
+def eligibility_of(component: Component, user) -> Eligibility | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Eligibility.objects.filter(component=component, user=user).select_related(
+        "area").first()
+
+
+def eligible_budgets(component: Component, user) -> list[Budget]:
+    """Budgets ``user`` may vote in under the component's eligibility rule."""
+    eligibility = eligibility_of(component, user)
+    if eligibility is None or not eligibility.age_confirmed:
+        return []
+    budgets = list(budgets_of(component))
+    rule = (component.settings or {}).get("eligibility", "area_and_city")
+    if rule == "any_one":
+        voted = set(Ballot.objects.filter(budget__in=budgets, voter=user)
+                    .values_list("budget_id", flat=True))
+        voted |= set(component.budgets.filter(voter_records__voter_key=f"user:{user.pk}")
+                     .values_list("pk", flat=True))
+        if voted:
+            return [b for b in budgets if b.pk in voted]
+        return budgets
+    return [b for b in budgets if b.area_id is None or b.area_id == eligibility.area_id]
+
+
+def own_ballot(budget: Budget, user) -> Ballot | None:
+    if not getattr(user, "is_authenticated", False) or budget.secret_ballot:
+        return None
+    return Ballot.objects.filter(budget=budget, voter=user).prefetch_related(
+        "choices__project").first()
+
+
+def has_voted(budget: Budget, user) -> bool:
+    return budget.voter_records.filter(voter_key=f"user:{user.pk}").exists()
+
+
+def review_progress(component: Component) -> list[dict]:
+    """Per service: projects assigned, decided, pending."""
+    rows = (Review.objects.filter(project__budget__component=component)
+            .values("service")
+            .annotate(total=Count("pk"), decided=Count("pk", filter=~Q(decision="")))
+            .order_by("service"))
+    return [{**row, "pending": row["total"] - row["decided"],
+             "percent": round(100 * row["decided"] / row["total"]) if row["total"] else 0}
+            for row in rows]
+
+
+def mismatched_sheets(component: Component) -> QuerySet[PaperSheet]:
+    return PaperSheet.objects.filter(budget__component=component,
+                                     status=PaperSheet.Status.MISMATCH).select_related("budget")
+
+
+def vote_counts(budget: Budget) -> dict[int, int]:
+    rows = (budget.projects.annotate(n=Count("ballot_choices")).values_list("pk", "n"))
+    return dict(rows)

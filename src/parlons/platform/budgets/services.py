@@ -1,0 +1,572 @@
+"""Writes of the budget module: each in a transaction, with its permission check and row lock."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parlons.platform.budgets import rules
+from parlons.platform.budgets.models import (
+    RULE_FIELDS,
+    Ballot,
+    BallotChoice,
+    Budget,
+    BudgetProject,
+    Channel,
+    Eligibility,
+    Milestone,
+    PaperEntry,
+    PaperSheet,
+    Review,
+    VoterRecord,
+)
+from parlons.platform.common.html import sanitize_html
+from parlons.platform.spaces.models import Component
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+ELIGIBILITY_RULES = ("area_and_city", "any_one")
+
+
+# --- configuration -------------------------------------------------------------------------
+
+def _check_rules(budget: Budget) -> None:
+    if budget.amount is None or budget.amount <= 0:
+        raise ValidationError(_("The amount of a budget must be positive."))
+    if budget.min_projects > budget.max_projects:
+        raise ValidationError(_("The minimum number of projects exceeds the maximum."))
+    if budget.min_share > 100:
+        raise ValidationError(_("The minimum share is a percentage between 0 and 100."))
+    if budget.pk:
+        costs = [p.cost for p in budget.projects.exclude(
+            state__in=[BudgetProject.State.NOT_FEASIBLE, BudgetProject.State.MERGED])]
+        if costs and budget.amount < min(costs):
+            raise ValidationError(_("The budget is smaller than every one of its projects: "
+                                    "no project could be funded."))
+
+
+@transaction.atomic
+def create_budget(*, actor, component: Component, **fields) -> Budget:
+    if component.kind != "budget" or not rules.can_configure(actor, component):
+        raise PermissionDenied
+    if rules.vote_is_open(component):
+        raise ValidationError(_("The vote is open: budgets can no longer be added."))
+    budget = Budget(component=component, **fields)
+    if budget.area_id and budget.area.organisation_id != component.space.organisation_id:
+        raise PermissionDenied
+    _check_rules(budget)
+    budget.save()
+    return budget
+
+
+@transaction.atomic
+def update_budget(*, actor, budget: Budget, **fields) -> Budget:
+    if not rules.can_configure(actor, budget.component):
+        raise PermissionDenied
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    changes_rules = any(
+        f in RULE_FIELDS or f"{f}_id" in RULE_FIELDS for f, v in fields.items()
+        if getattr(budget, f) != v)
+    if changes_rules and (budget.frozen_at or rules.vote_is_open(budget.component)):
+        raise ValidationError(_("The voting and counting rules are frozen since the vote "
+                                "opened: they cannot be changed."))
+    for name, value in fields.items():
+        setattr(budget, name, value)
+    _check_rules(budget)
+    budget.save()
+    return budget
+
+
+@transaction.atomic
+def set_component_rules(*, actor, component: Component, eligibility: str,
+                        minimum_age: int) -> Component:
+    if not rules.can_configure(actor, component):
+        raise PermissionDenied
+    component = Component.objects.select_for_update().get(pk=component.pk)
+    current = component.settings or {}
+    if (current.get("eligibility"), current.get("minimum_age")) != (eligibility, minimum_age) \
+            and (rules.vote_is_open(component) or component.budgets.filter(
+                frozen_at__isnull=False).exists()):
+        raise ValidationError(_("The voting and counting rules are frozen since the vote "
+                                "opened: they cannot be changed."))
+    if eligibility not in ELIGIBILITY_RULES or not 0 <= minimum_age <= 120:
+        raise ValidationError(_("Invalid eligibility rule."))
+    component.settings = {**current, "eligibility": eligibility, "minimum_age": minimum_age}
+    component.save(update_fields=["settings"])
+    return component
+
+
+def freeze(budget: Budget) -> None:
+    """Freeze the rules (idempotent; called when the first ballot is cast or by an admin)."""
+    if budget.frozen_at is None:
+        now = timezone.now()
+        Budget.objects.filter(pk=budget.pk, frozen_at__isnull=True).update(frozen_at=now)
+        budget.frozen_at = Budget.objects.values_list("frozen_at", flat=True).get(pk=budget.pk)
+
+
+@transaction.atomic
+def open_vote(*, actor, budget: Budget) -> Budget:
+    if not rules.can_configure(actor, budget.component):
+        raise PermissionDenied
+    freeze(budget)
+    return budget
+
+
+# --- projects and feasibility review ---------------------------------------------------------
+
+@transaction.atomic
+def submit_project(*, actor, budget: Budget, title: str, description: str, estimated_cost,
+                   location: str = "", area=None, coauthors=(), on_behalf_of=None
+                   ) -> BudgetProject:
+    component = budget.component
+    if on_behalf_of is not None:
+        if not rules.can_enter_for_citizens(actor, component):
+            raise PermissionDenied
+        author = on_behalf_of
+    else:
+        if not rules.can_submit(actor, component):
+            raise PermissionDenied
+        author = actor
+    if estimated_cost is None or int(estimated_cost) <= 0:
+        raise ValidationError(_("The estimated cost must be a positive amount."))
+    if int(estimated_cost) > budget.amount:
+        raise ValidationError(_("The estimated cost exceeds the whole budget (%(amount)s €).")
+                              % {"amount": budget.amount})
+    if area is not None and area.organisation_id != component.space.organisation_id:
+        raise PermissionDenied
+    if budget.area_id and area is None:
+        area = budget.area
+    project = BudgetProject.objects.create(
+        budget=budget, title=title.strip(), description=sanitize_html(description),
+        estimated_cost=int(estimated_cost), location=location.strip(), area=area,
+        author=author, entered_by=actor if on_behalf_of is not None else None)
+    project.coauthors.set([u for u in coauthors if u.pk != author.pk])
+    Review.objects.create(project=project)
+    return project
+
+
+def _reviewable(actor, project: BudgetProject) -> None:
+    if not rules.can_review(actor, project.budget.component):
+        raise PermissionDenied
+    if project.budget.decisions_published_at:
+        raise ValidationError(_("The decisions are published: reviews can no longer change."))
+
+
+@transaction.atomic
+def assign_review(*, actor, project: BudgetProject, evaluator, service: str) -> Review:
+    if not rules.can_configure(actor, project.budget.component):
+        raise PermissionDenied
+    if evaluator is not None and not rules.can_review(evaluator, project.budget.component):
+        raise ValidationError(_("This person is not an evaluator of this space."))
+    review, _c = Review.objects.select_for_update().get_or_create(project=project)
+    review.evaluator, review.service = evaluator, service.strip()
+    review.save()
+    return review
+
+
+@transaction.atomic
+def save_review(*, actor, project: BudgetProject, **fields) -> Review:
+    _reviewable(actor, project)
+    review, _c = Review.objects.select_for_update().get_or_create(project=project)
+    decision = fields.get("decision", review.decision)
+    if decision == Review.Decision.NOT_FEASIBLE and not fields.get("public_reason", "").strip():
+        raise ValidationError(_("A project found not feasible needs a public reason."))
+    if decision == Review.Decision.MERGED:
+        raise ValidationError(_("Use the merge form to merge projects (the authors' "
+                                "agreement is recorded there)."))
+    cost = fields.get("reviewed_cost")
+    if cost is not None and int(cost) <= 0:
+        raise ValidationError(_("The reviewed cost must be a positive amount."))
+    for name, value in fields.items():
+        setattr(review, name, value)
+    review.save()
+    return review
+
+
+@transaction.atomic
+def merge_projects(*, actor, project: BudgetProject, into: BudgetProject,
+                   agreement: str) -> BudgetProject:
+    if not rules.can_configure(actor, project.budget.component):
+        raise PermissionDenied
+    if into.budget_id != project.budget_id or into.pk == project.pk:
+        raise ValidationError(_("A project can only be merged into another project of the "
+                                "same budget."))
+    if not agreement.strip():
+        raise ValidationError(_("Record the authors' agreement to merge the projects."))
+    if project.budget.decisions_published_at:
+        raise ValidationError(_("The decisions are published: reviews can no longer change."))
+    review, _c = Review.objects.select_for_update().get_or_create(project=project)
+    review.decision, review.merged_into = Review.Decision.MERGED, into
+    review.public_reason = _("Merged into “%(title)s”.") % {"title": into.title}
+    review.save()
+    project.merge_agreement = agreement.strip()
+    project.save(update_fields=["merge_agreement"])
+    if project.author_id:
+        into.coauthors.add(project.author_id)
+    return project
+
+
+@transaction.atomic
+def publish_decisions(*, actor, budget: Budget) -> int:
+    """Publish every feasibility decision of ``budget`` at once."""
+    if not rules.can_publish(actor, budget.component):
+        raise PermissionDenied
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    if budget.decisions_published_at:
+        raise ValidationError(_("The decisions are already published."))
+    reviews = list(Review.objects.filter(project__budget=budget).select_related("project"))
+    if any(not r.decision for r in reviews):
+        raise ValidationError(_("Some projects have no decision yet."))
+    for review in reviews:
+        project = review.project
+        project.state = review.decision
+        project.public_reason = review.public_reason
+        project.reviewed_cost = review.reviewed_cost
+        project.merged_into = review.merged_into
+        project.save(update_fields=["state", "public_reason", "reviewed_cost", "merged_into"])
+    budget.decisions_published_at = timezone.now()
+    budget.save(update_fields=["decisions_published_at"])
+    return len(reviews)
+
+
+# --- eligibility and vote -------------------------------------------------------------------
+
+@transaction.atomic
+def declare_eligibility(*, actor, component: Component, area, birth_date, person=None
+                        ) -> Eligibility:
+    """Self-declaration (``person`` None) or an agent's check of a citizen."""
+    if person is not None and person != actor:
+        if not rules.can_enter_for_citizens(actor, component):
+            raise PermissionDenied
+    else:
+        person = actor
+        if not getattr(actor, "is_authenticated", False):
+            raise PermissionDenied
+    if area.organisation_id != component.space.organisation_id:
+        raise PermissionDenied
+    minimum = int((component.settings or {}).get("minimum_age", 0))
+    today = timezone.localdate()
+    age = today.year - birth_date.year - ((today.month, today.day)
+                                          < (birth_date.month, birth_date.day))
+    if birth_date > today or age > 130:
+        raise ValidationError(_("Invalid date of birth."))
+    if age < minimum:
+        raise ValidationError(_("You must be at least %(age)s years old to vote.")
+                              % {"age": minimum})
+    eligibility, _c = Eligibility.objects.update_or_create(
+        component=component, user=person,
+        defaults={"area": area, "age_confirmed": True,
+                  "checked_by": actor if person != actor else None})
+    return eligibility
+
+
+def clean_choices(budget: Budget, raw: dict) -> dict[int, int]:
+    """Check a ballot against the budget's rules; returns {project id: points}."""
+    choices: dict[int, int] = {}
+    for key, value in raw.items():
+        try:
+            pid, points = int(key), int(value)
+        except (TypeError, ValueError) as error:
+            raise ValidationError(_("The ballot is malformed.")) from error
+        if points < 0:
+            raise ValidationError(_("Points cannot be negative."))
+        if points:
+            choices[pid] = points
+    projects = {p.pk: p for p in budget.projects.filter(pk__in=choices,
+                                                        state=BudgetProject.State.FEASIBLE)}
+    if len(projects) != len(choices):
+        raise ValidationError(_("The ballot names a project that is not on this budget's "
+                                "ballot."))
+    if not choices:
+        raise ValidationError(_("Choose at least one project."))
+    if budget.ballot_type == Budget.BallotType.CUMULATIVE:
+        total = sum(choices.values())
+        if total > budget.points:
+            raise ValidationError(_("You gave %(total)s points but only have %(points)s.")
+                                  % {"total": total, "points": budget.points})
+        return choices
+    if any(v != 1 for v in choices.values()):
+        raise ValidationError(_("The ballot is malformed."))
+    if budget.ballot_type == Budget.BallotType.KNAPSACK:
+        spent = sum(projects[p].cost for p in choices)
+        if spent > budget.amount:
+            raise ValidationError(
+                _("Your choice costs %(spent)s €, which is %(over)s € over the budget of "
+                  "%(amount)s €. Remove a project.")
+                % {"spent": spent, "over": spent - budget.amount, "amount": budget.amount})
+        if spent * 100 < budget.min_share * budget.amount:
+            raise ValidationError(_("Your choice must spend at least %(share)s %% of the budget.")
+                                  % {"share": budget.min_share})
+    else:
+        if not budget.min_projects <= len(choices) <= budget.max_projects:
+            raise ValidationError(_("Choose between %(min)s and %(max)s projects.")
+                                  % {"min": budget.min_projects, "max": budget.max_projects})
+    return choices
+
+
+def _fresh(budget: Budget) -> Budget:
+    return Budget.objects.select_related("component__space").get(pk=budget.pk)
+
+
+def new_receipt() -> str:
+    code = "".join(secrets.choice(RECEIPT_ALPHABET) for _i in range(16))
+    return "-".join(code[i:i + 4] for i in range(0, 16, 4))
+
+
+def normalise_receipt(code: str) -> str | None:
+    code = "".join(c for c in (code or "").upper() if c.isalnum())
+    if len(code) != 16 or any(c not in RECEIPT_ALPHABET for c in code):
+        return None
+    return "-".join(code[i:i + 4] for i in range(0, 16, 4))
+
+
+def receipt_hash(code: str) -> str:
+    return hashlib.sha256(("parlons-receipt:" + code).encode()).hexdigest()
+
+
+def identity_key(text: str) -> str:
+    """Key of a voter without an account (paper): hash of the normalised identity."""
+    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    norm = " ".join(norm.split())
+    return "id:" + hashlib.sha256(norm.encode()).hexdigest()[:40]
+
+
+def _write_choices(ballot: Ballot, choices: dict[int, int], replace: bool) -> None:
+    if replace:
+        ballot.choices.all().delete()
+    BallotChoice.objects.bulk_create(
+        [BallotChoice(ballot=ballot, project_id=p, points=x) for p, x in sorted(choices.items())])
+
+
+@transaction.atomic
+def cast_ballot(*, actor, budget: Budget, choices: dict, receipt: str, voter=None,
+                channel: str = Channel.ONLINE, station: str = "") -> Ballot:
+    """Cast or edit ``voter``'s ballot (``actor`` himself, or a citizen for an agent).
+
+    ``receipt`` is the code shown to the voter at the review step (kept in the confirm form),
+    so that a repeated submission gives the same answer. In secret mode a voter changes their
+    ballot by presenting its receipt again; nothing else links them to it.
+    """
+    budget = _fresh(budget)  # the rules as stored, never a caller's stale copy
+    component = budget.component
+    voter = voter or actor
+    if voter != actor or channel != Channel.ONLINE:
+        if not rules.can_enter_for_citizens(actor, component):
+            raise PermissionDenied
+        if not rules.vote_is_open(component):
+            raise PermissionDenied
+    elif not rules.can_vote(actor, component):
+        raise PermissionDenied
+    from parlons.platform.budgets import selectors
+
+    if budget.pk not in {b.pk for b in selectors.eligible_budgets(component, voter)}:
+        raise ValidationError(_("You are not eligible to vote in this budget: check your "
+                                "age and neighbourhood declaration."))
+    code = normalise_receipt(receipt)
+    if code is None:
+        raise ValidationError(_("The ballot form was altered or has expired: please start "
+                                "again."))
+    cleaned = clean_choices(budget, choices)
+    freeze(budget)
+    return _record(budget, f"user:{voter.pk}", voter, cleaned, code, channel, station)
+
+
+def _record(budget: Budget, voter_key: str, user, choices: dict[int, int], code: str,
+            channel: str, station: str) -> Ballot:
+    today = timezone.localdate()
+    record, created = VoterRecord.objects.get_or_create(
+        budget=budget, voter_key=voter_key,
+        defaults={"user": user, "channel": channel, "station": station, "voted_on": today})
+    record = VoterRecord.objects.select_for_update().get(pk=record.pk)
+    digest = receipt_hash(code)
+    if not created and record.channel == Channel.PAPER and channel != Channel.PAPER:
+        raise ValidationError(_("A paper ballot was already counted for this person in this "
+                                "budget."))
+    if budget.secret_ballot:
+        ballot = None if created else Ballot.objects.filter(
+            budget=budget, receipt_hash=digest).first()
+        if ballot is None and not created:
+            raise ValidationError(_("You have already voted in this budget. To change your "
+                                    "vote, enter the receipt code you were given."))
+    else:
+        ballot = Ballot.objects.filter(budget=budget, voter=user).first() if user else None
+    if ballot is None:
+        try:
+            with transaction.atomic():
+                ballot = Ballot.objects.create(
+                    budget=budget, voter=None if budget.secret_ballot else user,
+                    channel=channel, station=station, receipt_hash=digest,
+                    created_on=today, updated_on=today)
+        except IntegrityError as error:
+            raise ValidationError(_("The ballot form was altered or has expired: please "
+                                    "start again.")) from error
+        _write_choices(ballot, choices, replace=False)
+        return ballot
+    if ballot.receipt_hash != digest and Ballot.objects.filter(receipt_hash=digest).exists():
+        raise ValidationError(_("The ballot form was altered or has expired: please start "
+                              "again."))
+    ballot.receipt_hash, ballot.updated_on = digest, today
+    ballot.save(update_fields=["receipt_hash", "updated_on"])
+    _write_choices(ballot, choices, replace=True)
+    return ballot
+
+
+def check_receipt(component: Component, code: str) -> Ballot | None:
+    code = normalise_receipt(code)
+    if code is None:
+        return None
+    return (Ballot.objects.filter(budget__component=component, receipt_hash=receipt_hash(code))
+            .select_related("budget").first())
+
+
+# --- paper ballots --------------------------------------------------------------------------
+
+def paper_voter_key(component: Component, voter: str) -> str:
+    from parlons.platform.accounts.models import User
+
+    user = User.objects.filter(email=voter.strip().lower()).first() if "@" in voter else None
+    return f"user:{user.pk}" if user else identity_key(voter)
+
+
+@transaction.atomic
+def enter_paper_ballot(*, actor, budget: Budget, station: str, number: int, voter: str,
+                       choices: dict) -> PaperSheet:
+    """One agent's entry of a paper sheet; the second agent's entry confirms or flags it."""
+    budget = _fresh(budget)
+    component = budget.component
+    if not rules.can_enter_for_citizens(actor, component):
+        raise PermissionDenied
+    if not voter.strip() or not station.strip() or int(number) <= 0:
+        raise ValidationError(_("Give the polling station, the sheet number and the voter."))
+    cleaned = clean_choices(budget, choices)
+    key = paper_voter_key(component, voter)
+    sheet, _c = PaperSheet.objects.get_or_create(budget=budget, station=station.strip(),
+                                                 number=int(number))
+    sheet = PaperSheet.objects.select_for_update().get(pk=sheet.pk)
+    if sheet.status != PaperSheet.Status.PENDING:
+        raise ValidationError(_("This sheet was already entered twice."))
+    if sheet.entries.filter(agent=actor).exists():
+        raise ValidationError(_("You already entered this sheet: a second agent must enter "
+                                "it."))
+    PaperEntry.objects.create(sheet=sheet, agent=actor, voter_key=key,
+                              choices={str(k): v for k, v in cleaned.items()})
+    entries = list(sheet.entries.all())
+    if len(entries) < 2:
+        return sheet
+    first, second = entries[0], entries[1]
+    if first.voter_key != second.voter_key or first.choices != second.choices:
+        sheet.status = PaperSheet.Status.MISMATCH
+        sheet.save(update_fields=["status"])
+        return sheet
+    freeze(budget)
+    return _confirm_sheet(sheet, first)
+
+
+def _confirm_sheet(sheet: PaperSheet, entry: PaperEntry) -> PaperSheet:
+    budget = sheet.budget
+    if VoterRecord.objects.filter(budget=budget, voter_key=entry.voter_key).exists():
+        sheet.status = PaperSheet.Status.REJECTED
+    else:
+        from parlons.platform.accounts.models import User
+
+        user = None
+        if entry.voter_key.startswith("user:"):
+            user = User.objects.filter(pk=int(entry.voter_key[5:])).first()
+        _record(budget, entry.voter_key, user, {int(k): v for k, v in entry.choices.items()},
+                new_receipt(), Channel.PAPER, sheet.station)
+        sheet.status = PaperSheet.Status.CONFIRMED
+    sheet.save(update_fields=["status"])
+    return sheet
+
+
+@transaction.atomic
+def resolve_mismatch(*, actor, sheet: PaperSheet, entry_id: int) -> PaperSheet:
+    """An admin who checked the paper sheet keeps the right entry."""
+    if not rules.can_publish(actor, sheet.budget.component):
+        raise PermissionDenied
+    sheet = PaperSheet.objects.select_for_update().get(pk=sheet.pk)
+    if sheet.status != PaperSheet.Status.MISMATCH:
+        raise ValidationError(_("This sheet has no mismatch to resolve."))
+    entry = sheet.entries.filter(pk=entry_id).first()
+    if entry is None:
+        raise ValidationError(_("Unknown entry."))
+    return _confirm_sheet(sheet, entry)
+
+
+# --- results and follow-up ------------------------------------------------------------------
+
+@transaction.atomic
+def compute_results(*, actor, budget: Budget) -> Budget:
+    from parlons.platform.budgets import counting
+
+    if not rules.can_publish(actor, budget.component):
+        raise PermissionDenied
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    budget.results = counting.count(budget)
+    budget.results_computed_at = timezone.now()
+    budget.save(update_fields=["results", "results_computed_at"])
+    return budget
+
+
+@transaction.atomic
+def publish_results(*, actor, budget: Budget) -> Budget:
+    if not rules.can_publish(actor, budget.component):
+        raise PermissionDenied
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    if rules.vote_is_open(budget.component):
+        raise ValidationError(_("The vote is still open."))
+    if not budget.results_computed_at:
+        raise ValidationError(_("Count the ballots before publishing the results."))
+    budget.results_published_at = timezone.now()
+    budget.save(update_fields=["results_published_at"])
+    return budget
+
+
+@transaction.atomic
+def update_works(*, actor, project: BudgetProject, works_status: str, progress: int
+                 ) -> BudgetProject:
+    if not rules.can_configure(actor, project.budget.component):
+        raise PermissionDenied
+    if not 0 <= int(progress) <= 100:
+        raise ValidationError(_("The progress is a percentage between 0 and 100."))
+    if works_status not in BudgetProject.Works.values:
+        raise ValidationError(_("Unknown status."))
+    project = BudgetProject.objects.select_for_update().get(pk=project.pk)
+    project.works_status, project.progress = works_status, int(progress)
+    project.save(update_fields=["works_status", "progress"])
+    return project
+
+
+@transaction.atomic
+def add_milestone(*, actor, project: BudgetProject, date, title: str, text: str = ""
+                  ) -> Milestone:
+    if not rules.can_configure(actor, project.budget.component):
+        raise PermissionDenied
+    return Milestone.objects.create(project=project, date=date, title=title.strip(),
+                                    text=sanitize_html(text))
+
+
+# --- personal data ----------------------------------------------------------------------------
+
+def export_personal_data(user) -> dict:
+    return {
+        "projects": [{"title": p.title, "budget": p.budget.title, "cost": p.estimated_cost}
+                     for p in BudgetProject.objects.filter(author=user).select_related("budget")],
+        "eligibility": [{"component": e.component.title, "area": e.area.name}
+                        for e in Eligibility.objects.filter(user=user).select_related(
+                            "component", "area")],
+        "voted_in": [r.budget.title for r in VoterRecord.objects.filter(user=user)
+                     .select_related("budget")],
+    }
+
+
+def anonymise_personal_data(user) -> None:
+    BudgetProject.objects.filter(author=user).update(author=None)
+    Eligibility.objects.filter(user=user).delete()
+    Ballot.objects.filter(voter=user).update(voter=None)
+    VoterRecord.objects.filter(user=user).update(user=None)
