@@ -157,7 +157,8 @@ def test_time_trap_rejects_a_form_sent_too_quickly(client, settings, mailoutbox)
     assert response.status_code == 302 and User.objects.count() == 1
 
 
-@pytest.mark.parametrize("token", ["", "forged", signing.dumps({"t": 0}, salt="other")])
+@pytest.mark.parametrize("token", ["", "forged", signing.dumps({"t": 0}, salt="other")],
+                         ids=["missing", "forged", "wrong-salt"])
 def test_time_trap_rejects_missing_or_forged_tokens(client, token):
     response = client.post(reverse("accounts:signup"), signup_data(form_token=token))
     assert response.status_code == 200
