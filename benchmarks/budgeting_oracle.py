@@ -30,7 +30,7 @@ RULES = ("greedy-cost", "greedy-card", "mes-cost", "mes-card", "mes-add1e-cost",
 
 
 class _Timeout(Exception):
-    pass
+    """Raised when one comparison exceeds its time budget."""
 
 
 def _alarm(signum, frame):  # noqa: ANN001

@@ -55,6 +55,7 @@ def test_many_threads_toggling_supports_keep_exact_counts(component, make_user, 
     author = make_user()
     proposals = [publish(author, title=f"Idée concurrente {n}") for n in range(3)]
     people = [make_user() for _n in range(16)]
+    refusals: list[str] = []
 
     def worker(person, seed):
         def run():
@@ -66,13 +67,16 @@ def test_many_threads_toggling_supports_keep_exact_counts(component, make_user, 
                         services.support(actor=person, proposal=proposal)
                     else:
                         services.unsupport(actor=person, proposal=proposal)
-                except (ValidationError, PermissionDenied):
-                    pass
+                except (ValidationError, PermissionDenied) as refusal:
+                    refusals.append(type(refusal).__name__)
         return run
 
     # two threads per person: the same person races against themself too
     errors = _run([worker(p, n * 2 + k) for n, p in enumerate(people) for k in range(2)])
     assert not errors, errors[:3]
+    # Supporting twice or unsupporting what is not supported is refused with a message;
+    # a permission refusal would mean the phase or role checks misfire under load.
+    assert set(refusals) <= {"ValidationError"}, refusals[:3]
     _exact(component)
 
 

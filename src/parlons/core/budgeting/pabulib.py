@@ -39,10 +39,8 @@ class Issue:
 def parse_number(text: str) -> Number:
     """Parse ``12``, ``12.0``, ``12.5`` or ``1e3`` into an int or an exact Fraction."""
     text = text.strip()
-    try:
+    if text.lstrip("+-").isdigit():
         return int(text)
-    except ValueError:
-        pass
     value = Fraction(text.replace(",", "."))
     return int(value) if value.denominator == 1 else value
 
@@ -156,11 +154,9 @@ def _read_votes(reader, header: list[str], first: list[str], line: int,
     id_col = header.index("voter_id")
     row = first
     while True:
-        if len(row) != width:
-            if not row or (len(row) == 1 and not row[0].strip()):
-                pass
-            else:
-                raise PabulibError(f"line {line}: {len(row)} fields, the VOTES header has {width}")
+        blank = not row or (len(row) == 1 and not row[0].strip())
+        if len(row) != width and not blank:
+            raise PabulibError(f"line {line}: {len(row)} fields, the VOTES header has {width}")
         else:
             voters.append(Voter(row[id_col].strip(), dict(zip(header, row, strict=False)), line))
         row = next(reader, None)

@@ -692,11 +692,8 @@ def toggle_follow(*, actor, proposal: Proposal | None = None, space=None) -> boo
     deleted, _d = Follow.objects.filter(user=actor, **target).delete()
     if deleted:
         return False
-    try:
-        with transaction.atomic():
-            Follow.objects.create(user=actor, **target)
-    except IntegrityError:
-        pass
+    # get_or_create settles a concurrent double click on the unique constraint.
+    Follow.objects.get_or_create(user=actor, **target)
     return True
 
 
