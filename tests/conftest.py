@@ -52,36 +52,33 @@ def citizen(make_user):
 
 
 @pytest.fixture
-def org_admin(make_user, organisation):
+def make_staff(make_user):
+    """A person with one staff role in an organisation."""
     from parlons.platform.organisations.models import OrganisationRole
 
-    user = make_user("admin@example.org", display_name="Admin Ville")
-    OrganisationRole.objects.create(organisation=organisation, user=user, role="admin")
-    return user
+    def make(organisation, role: str, email: str, display_name: str):
+        user = make_user(email, display_name=display_name)
+        OrganisationRole.objects.create(organisation=organisation, user=user, role=role)
+        return user
+
+    return make
 
 
 @pytest.fixture
-def other_org_admin(make_user, other_organisation):
-    from parlons.platform.organisations.models import OrganisationRole
-
-    user = make_user("admin@val.example.org", display_name="Admin Val")
-    OrganisationRole.objects.create(organisation=other_organisation, user=user, role="admin")
-    return user
+def org_admin(make_staff, organisation):
+    return make_staff(organisation, "admin", "admin@example.org", "Admin Ville")
 
 
 @pytest.fixture
-def org_moderator(make_user, organisation):
-    from parlons.platform.organisations.models import OrganisationRole
-
-    user = make_user("moderation@example.org", display_name="Modération")
-    OrganisationRole.objects.create(organisation=organisation, user=user, role="moderator")
-    return user
+def other_org_admin(make_staff, other_organisation):
+    return make_staff(other_organisation, "admin", "admin@val.example.org", "Admin Val")
 
 
 @pytest.fixture
-def org_evaluator(make_user, organisation):
-    from parlons.platform.organisations.models import OrganisationRole
+def org_moderator(make_staff, organisation):
+    return make_staff(organisation, "moderator", "moderation@example.org", "Modération")
 
-    user = make_user("services@example.org", display_name="Services techniques")
-    OrganisationRole.objects.create(organisation=organisation, user=user, role="evaluator")
-    return user
+
+@pytest.fixture
+def org_evaluator(make_staff, organisation):
+    return make_staff(organisation, "evaluator", "services@example.org", "Services techniques")

@@ -62,21 +62,13 @@ def pb(organisation, areas):
 
 
 @pytest.fixture
-def org_agent(make_user, organisation):
-    from parlons.platform.organisations.models import OrganisationRole
-
-    user = make_user("agent@example.org", display_name="Agent")
-    OrganisationRole.objects.create(organisation=organisation, user=user, role="agent")
-    return user
+def org_agent(make_staff, organisation):
+    return make_staff(organisation, "agent", "agent@example.org", "Agent")
 
 
 @pytest.fixture
-def second_agent(make_user, organisation):
-    from parlons.platform.organisations.models import OrganisationRole
-
-    user = make_user("agent2@example.org", display_name="Agent 2")
-    OrganisationRole.objects.create(organisation=organisation, user=user, role="agent")
-    return user
+def second_agent(make_staff, organisation):
+    return make_staff(organisation, "agent", "agent2@example.org", "Agent 2")
 
 
 @pytest.fixture
