@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 
@@ -10,6 +12,23 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """One PostgreSQL test database per test run, so that concurrent runs do not collide.
+
+    pytest-django already suffixes the name per xdist worker; this adds the run's process id
+    (the controller's for xdist workers), which two simultaneous runs never share.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if "postgresql" in database["ENGINE"]:
+        run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:12]
+        test = database.setdefault("TEST", {})
+        base = test.get("NAME") or f"test_{database['NAME']}"
+        test["NAME"] = f"{base}_{run}"
 
 
 @pytest.fixture
