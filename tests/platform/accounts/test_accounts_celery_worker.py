@@ -1,53 +1,16 @@
 """The confirmation e-mail goes through a real Celery worker and the local Redis broker.
 
-Needs Redis (``PARLONS_TEST_REDIS_URL``, default redis://127.0.0.1:6379/15): the test fails,
-never skips, when it is unreachable.
+The worker comes from the ``redis_worker`` fixture (tests/platform/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 from accounts_testing import link_in, signup_data
 from django.core import mail
 from django.urls import reverse
-
-REDIS_URL = os.environ.get("PARLONS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _reset_pools(app) -> None:
-    """Forget the broker connections made with the previous configuration."""
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def redis_worker(monkeypatch, settings):
-    import redis
-    from celery.contrib.testing.worker import start_worker
-
-    from parlons.platform.celery import app
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except redis.exceptions.RedisError as error:
-        pytest.fail(f"Redis is needed at {REDIS_URL} (PARLONS_TEST_REDIS_URL): {error}")
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager",
-                                            "broker_connection_retry_on_startup")}
-    app.conf.update(broker_url=REDIS_URL, task_always_eager=False,
-                    broker_connection_retry_on_startup=False)
-    _reset_pools(app)
-    try:
-        app.control.purge()
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-            yield app
-    finally:
-        app.conf.update(saved)
-        _reset_pools(app)
 
 
 @pytest.mark.django_db(transaction=True)
