@@ -8,6 +8,16 @@ through Django's test client and prints queries, p50 and p95 server time per pag
         .venv/bin/python benchmarks/proposals_pages.py            # 10,000 / 100,000
     .venv/bin/python benchmarks/proposals_pages.py --quick        # 1,000 / 10,000
 
+With ``--server`` it then starts gunicorn (``--workers`` sync processes, as in production) on
+the same data and measures the **wall time seen by HTTP clients**: for each page and each
+concurrency level of ``--concurrency`` (closed loop: every client sends its next request when
+the previous answer arrived), p50/p95/p99 wall, throughput, and the CPU seconds (user+sys) the
+gunicorn workers spent per request, read from /proc. The load average of the machine is printed
+with every row: on a shared machine the wall times include waiting for a CPU.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/parlons \
+        .venv/bin/python benchmarks/proposals_pages.py --server --skip-client
+
 Target (issue 3): constant queries, p95 <= 150 ms. Peer anchor: a Decidim proposals index with
 900 proposals took 7.4 s before it was fixed (published by the Decidim project).
 """
@@ -33,6 +43,16 @@ def main() -> int:
     parser.add_argument("--proposals", type=int, default=10_000)
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30, help="requests per page")
+    parser.add_argument("--server", action="store_true",
+                        help="also measure over HTTP against gunicorn processes")
+    parser.add_argument("--skip-client", action="store_true",
+                        help="skip the in-process (test client) measurements")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--concurrency", default="1,2,4",
+                        help="concurrent HTTP clients, comma-separated levels")
+    parser.add_argument("--requests", type=int, default=40,
+                        help="HTTP requests per page and concurrency level")
+    parser.add_argument("--port", type=int, default=8741)
     args = parser.parse_args()
     if args.quick:
         args.proposals, args.comments, args.repeat = 1_000, 10_000, 15
@@ -47,10 +67,13 @@ def main() -> int:
     settings.DEBUG = False
     name = connection.settings_dict["NAME"]
     connection.settings_dict["TEST"]["NAME"] = f"test_{name}_proposals_pages"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True,
+                                                  serialize=False)
+    args.test_name = connection.settings_dict["NAME"]
     try:
         run(args)
     finally:
+        connection.close()
         connection.creation.destroy_test_db(old_name, verbosity=0)
     return 0
 
@@ -84,8 +107,14 @@ def seed(n_proposals: int, n_comments: int):
     words = ["arbres", "ombre", "place", "marché", "vélo", "banc", "fontaine", "jeux",
              "enfants", "parking", "kiosque", "terrasse", "éclairage", "bruit", "propreté",
              "halle", "concert", "jardin"]
+    def point() -> dict:  # 3 proposals in 10 have a place on the map, around Montreval
+        if rng.random() >= 0.3:
+            return {}
+        return {"latitude": round(45.75 + rng.random() / 20, 6),
+                "longitude": round(4.82 + rng.random() / 20, 6), "address": "rue du Marché"}
+
     proposals = Proposal.objects.bulk_create([
-        Proposal(component=component, author=rng.choice(users),
+        Proposal(component=component, author=rng.choice(users), **point(),
                  title=" ".join(rng.sample(words, 4)).capitalize(),
                  body="<p>" + " ".join(rng.choices(words, k=60)) + "</p>",
                  theme=rng.choice(themes), area=rng.choice(areas), state="published",
@@ -137,8 +166,6 @@ def run(args) -> None:
     component, target, user = seed(args.proposals, args.comments)
     print(f"database: {connection.vendor}; {args.proposals} proposals, {args.comments} comments;"
           f" seeded in {time.perf_counter() - started:.1f} s")
-    client = Client()
-    client.force_login(user)
     base = f"/participer/bench/c/{component.pk}/"
     pages = {
         "list, recent": base,
@@ -147,7 +174,23 @@ def run(args) -> None:
         "list, search 'arbres fontaine'": base + "?q=arbres+fontaine",
         "list, filtered area+theme": base + f"?area={target.area_id}&theme={target.theme_id}",
         "proposal with 500 comments": f"/propositions/{component.pk}/{target.pk}/",
+        "map of the proposals": f"/propositions/{component.pk}/carte/",
     }
+    if not args.skip_client:
+        client = Client()
+        client.force_login(user)
+        in_process(args, client, pages)
+    if args.server:
+        over_http(args, pages, user)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"benchmark process: peak memory {peak:.0f} MiB; CPU {cpu.ru_utime + cpu.ru_stime:.1f} s")
+
+
+def in_process(args, client, pages: dict[str, str]) -> None:
+    from django.db import connection
+
+    print("in-process (Django test client, no network, one request at a time)")
     print(f"{'page':<34} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
           f"{'CPU p50':>8}")
     for label, url in pages.items():
@@ -166,9 +209,138 @@ def run(args) -> None:
         p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
         print(f"{label:<34} {executed.count:>7} {statistics.median(times):>8.1f} "
               f"{p95:>8.1f} {times[-1]:>8.1f} {statistics.median(cpu):>8.1f}")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    cpu = resource.getrusage(resource.RUSAGE_SELF)
-    print(f"peak memory {peak:.0f} MiB; CPU {cpu.ru_utime + cpu.ru_stime:.1f} s")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, int(round(q * len(ordered))) - 1))]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """user+sys CPU seconds of the processes (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _workers(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def over_http(args, pages: dict[str, str], user) -> None:
+    """gunicorn on the benchmark database; closed-loop clients per page and concurrency."""
+    import subprocess
+    import threading
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    root = Path(__file__).resolve().parents[1]
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}",
+               "Host": "127.0.0.1"}
+    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + args.test_name
+    env = {**os.environ, "DATABASE_URL": url, "ALLOWED_HOSTS": "127.0.0.1",
+           "DATABASE_CONN_MAX_AGE": "60"}
+    server = subprocess.Popen(
+        [str(root / ".venv" / "bin" / "gunicorn"), "parlons.platform.wsgi", "--bind",
+         f"127.0.0.1:{args.port}", "--workers", str(args.workers), "--log-level", "warning"],
+        env=env, cwd=root)
+    levels = [int(level) for level in args.concurrency.split(",")]
+    try:
+        _wait_for_server(args.port)
+        workers = _workers(server.pid)
+        print(f"over HTTP: gunicorn, {args.workers} sync worker processes; closed-loop clients;"
+              f" {os.cpu_count()} CPUs on this machine")
+        print(f"{'page':<34} {'clients':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+              f"{'p99 ms':>7} {'CPU ms/req':>10} {'load':>5}")
+        for label, path in pages.items():
+            for _warm in range(2 * args.workers):  # every worker imports and connects
+                _get(args.port, path, headers)
+            for level in levels:
+                cpu0, t0 = _cpu_seconds(workers), time.perf_counter()
+                latencies = _closed_loop(args.port, path, headers, level, args.requests,
+                                         threading)
+                elapsed = time.perf_counter() - t0
+                cpu = (_cpu_seconds(workers) - cpu0) / len(latencies) * 1000
+                print(f"{label:<34} {level:>7} {len(latencies) / elapsed:>7.1f} "
+                      f"{_percentile(latencies, 0.5):>7.1f} {_percentile(latencies, 0.95):>7.1f}"
+                      f" {_percentile(latencies, 0.99):>7.1f} {cpu:>10.1f} "
+                      f"{os.getloadavg()[0]:>5.1f}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(20)
+        session.delete()
+
+
+def _wait_for_server(port: int) -> None:
+    import http.client
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/theme.css")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not start")
+
+
+def _get(port: int, path: str, headers: dict, conn=None) -> int:
+    import http.client
+
+    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def _closed_loop(port: int, path: str, headers: dict, clients: int, total: int,
+                 threading) -> list[float]:
+    """``clients`` threads share ``total`` requests; each waits for its answer before the next.
+    Returns the wall latencies in ms (connection set-up included once per client)."""
+    import http.client
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    remaining = [total]
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                if remaining[0] <= 0:
+                    return
+                remaining[0] -= 1
+            t0 = time.perf_counter()
+            status = _get(port, path, headers, conn)
+            elapsed = (time.perf_counter() - t0) * 1000
+            if status != 200:
+                raise SystemExit(f"{path}: HTTP {status}")
+            with lock:
+                latencies.append(elapsed)
+
+    threads = [threading.Thread(target=client) for _n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
 
 
 if __name__ == "__main__":

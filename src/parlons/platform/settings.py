@@ -18,7 +18,9 @@ Environment variables (all optional for a local demo):
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -84,6 +86,7 @@ INSTALLED_APPS = [
     "parlons.platform.opinions",
     "parlons.platform.research",
     "parlons.platform.proposals",
+    "parlons.platform.assemblies",
     "parlons.platform.backoffice",
     "parlons.platform.web",
 ]
@@ -190,6 +193,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [
     ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/leaflet", PROJECT_DIR / "node_modules" / "leaflet" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -235,12 +239,22 @@ if PARLONS_TRUSTED_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
+# Maps of proposals: an XYZ tile URL template (empty: no map, only the list of places) and
+# its attribution. The tiles' origin is added to img-src below.
+PARLONS_MAP_TILES_URL = os.environ.get("PARLONS_MAP_TILES_URL",
+                                       "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+PARLONS_MAP_ATTRIBUTION = os.environ.get("PARLONS_MAP_ATTRIBUTION",
+                                         "© OpenStreetMap contributors")
+_tiles = urlsplit(PARLONS_MAP_TILES_URL)
+_TILE_ORIGINS = ([f"{_tiles.scheme}://{re.sub(r'{[a-z]}', '*', _tiles.netloc)}"]
+                 if _tiles.scheme in ("http", "https") and _tiles.netloc else [])
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *_TILE_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         "frame-ancestors": [NONE],

@@ -192,6 +192,7 @@ def test_component_settings_and_custom_states(people, component):
     response = client.post(url, {"form": "settings", "support_limit": "5", "support_minimum": "2",
                                  "support_threshold": "100", "report_threshold": "4",
                                  "premoderation": "on", "edit_window_minutes": "10",
+                                 "comment_edit_window_minutes": "20",
                                  "max_attachments": "2"})
     assert response.status_code == 302
     component.refresh_from_db()

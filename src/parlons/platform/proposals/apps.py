@@ -24,3 +24,22 @@ class ProposalsConfig(AppConfig):
         ))
         personal_data.register("proposals", export=personal.export, anonymise=personal.anonymise)
         register_loader(demo.load)
+        _schedule_periodic_tasks()
+
+
+def _schedule_periodic_tasks() -> None:
+    """Celery beat entries of the module (settings may override them by name)."""
+    from celery.schedules import crontab
+
+    from parlons.platform.celery import app
+
+    schedule = app.conf.beat_schedule
+    schedule.setdefault("proposals-announce-new-phases", {
+        "task": "parlons.platform.proposals.tasks.announce_new_phases",
+        "schedule": crontab(minute="*/15")})
+    schedule.setdefault("proposals-daily-digests", {
+        "task": "parlons.platform.proposals.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0)})
+    schedule.setdefault("proposals-open-data", {
+        "task": "parlons.platform.proposals.tasks.regenerate_open_data",
+        "schedule": crontab(hour=3, minute=30)})

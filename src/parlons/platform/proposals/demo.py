@@ -15,6 +15,9 @@ from parlons.platform.proposals.models import Answer, Comment, Proposal, Proposa
 from parlons.platform.proposals.services import index_for_search
 from parlons.platform.spaces.models import Component, ComponentStep, Space
 
+# Montreval is fictional: its place du Marché is drawn at this point of a real map.
+DEMO_SQUARE = (45.1885, 5.7245)
+
 # (title, body, theme slug)
 IDEAS = [
     ("Planter des platanes côté mairie", "Les façades côté mairie sont en plein soleil tout "
@@ -194,8 +197,13 @@ def load(organisation: Organisation, rng: random.Random) -> None:
         channel = "online"
         if n % 9 == 4:
             channel = rng.choice(["paper", "stand", "workshop", "phone"])
+        place = {}
+        if n % 2 == 0:  # half of them have a place on the map, around the square
+            place = {"latitude": round(DEMO_SQUARE[0] + rng.uniform(-0.0015, 0.0015), 6),
+                     "longitude": round(DEMO_SQUARE[1] + rng.uniform(-0.002, 0.002), 6),
+                     "address": "Place du Marché, Montreval"}
         proposals.append(Proposal(
-            component=component, author=rng.choice(citizens), title=title,
+            component=component, author=rng.choice(citizens), title=title, **place,
             body=f"<p>{body}</p>", theme=themes.get(theme), area=rng.choice(areas),
             state="published", channel=channel, published_at=published,
             editable_until=published + dt.timedelta(minutes=30),

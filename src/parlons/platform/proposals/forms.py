@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +9,36 @@ from django.utils.translation import gettext_lazy as _
 from parlons.platform.common.forms import RichTextField
 from parlons.platform.organisations.models import Area, Theme
 from parlons.platform.proposals.models import Answer, Channel, Comment, NotificationSettings, Report
+
+
+class CoordinateField(forms.CharField):
+    """Decimal degrees, with a point or a comma, within ``±limit``; rounded to 6 places
+    (about 10 cm), the precision stored."""
+
+    def __init__(self, *, limit: int, example: str, **kwargs):
+        self.limit, self.example = limit, example
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        return super().widget_attrs(widget) | {"inputmode": "decimal", "autocomplete": "off",
+                                               "maxlength": "40"}
+
+    def to_python(self, value):
+        text = super().to_python(value).replace(",", ".").replace(" ", "")
+        if not text:
+            return None
+        number = None
+        if len(text) <= 40:
+            try:
+                number = Decimal(text)
+            except InvalidOperation:
+                number = None
+        if number is None or not number.is_finite() or abs(number) > self.limit:
+            raise forms.ValidationError(
+                _("Enter a number between -%(limit)d and %(limit)d, in decimal degrees "
+                  "(e.g. %(example)s)."), code="invalid",
+                params={"limit": self.limit, "example": self.example})
+        return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN)
 
 
 class ProposalForm(forms.Form):
@@ -18,10 +50,11 @@ class ProposalForm(forms.Form):
     area = forms.ModelChoiceField(label=_("Neighbourhood"), queryset=Area.objects.none(),
                                   required=False)
     address = forms.CharField(label=_("Address"), max_length=250, required=False)
-    latitude = forms.DecimalField(label=_("Latitude"), required=False, min_value=-90,
-                                  max_value=90, decimal_places=6)
-    longitude = forms.DecimalField(label=_("Longitude"), required=False, min_value=-180,
-                                   max_value=180, decimal_places=6)
+    latitude = CoordinateField(label=_("Latitude"), required=False, limit=90, example="48.8566",
+                               help_text=_("Optional map point, in decimal degrees. With "
+                                           "JavaScript, a click on the map below fills it."))
+    longitude = CoordinateField(label=_("Longitude"), required=False, limit=180,
+                                example="2.3522")
     attachment = forms.FileField(label=_("Attachment (image or PDF, 5 MB at most)"),
                                  required=False)
 
@@ -53,9 +86,12 @@ class AgentProposalForm(ProposalForm):
         return email
 
 
-class CommentForm(forms.Form):
+class CommentEditForm(forms.Form):
     body = forms.CharField(label=_("Your comment"), widget=forms.Textarea(attrs={"rows": 4}),
                            min_length=2, max_length=5000)
+
+
+class CommentForm(CommentEditForm):
     alignment = forms.TypedChoiceField(label=_("Your position"), coerce=int,
                                        choices=Comment.Alignment.choices, initial=0)
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -112,6 +148,8 @@ class ComponentSettingsForm(forms.Form):
         label=_("Pre-moderation: contributions are public once approved"), required=False)
     edit_window_minutes = forms.IntegerField(label=_("Minutes to edit a published proposal"),
                                              min_value=0, initial=30)
+    comment_edit_window_minutes = forms.IntegerField(
+        label=_("Minutes to edit a comment"), min_value=0, max_value=10080, initial=15)
     max_attachments = forms.IntegerField(label=_("Attachments per proposal"), min_value=0,
                                          max_value=10, initial=3)
 

@@ -457,3 +457,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
+
+
+class PhaseAnnouncement(models.Model):
+    """The sent-marker of "a new phase started": one row per phase, created in the transaction
+    that notifies the followers, so that two workers never announce a phase twice."""
+
+    phase = models.OneToOneField("spaces.Phase", on_delete=models.CASCADE,
+                                 related_name="announcement")
+    recipients = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"

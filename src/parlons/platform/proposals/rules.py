@@ -80,7 +80,19 @@ def can_export(user, space: Space) -> bool:
     return space_rules.can_manage_space(user, space) or can_moderate(user, space)
 
 
-def can_edit_comment(user, comment: Comment, window_minutes: int) -> bool:
-    if comment.author_id != getattr(user, "pk", None) or comment.is_deleted:
+def comment_editable(comment: Comment, window_minutes: int, now=None) -> bool:
+    """The comment may still change: not deleted nor hidden, and within the edit window."""
+    if comment.is_deleted or comment.is_hidden:
         return False
-    return (timezone.now() - comment.created_at).total_seconds() <= window_minutes * 60
+    now = now or timezone.now()
+    return (now - comment.created_at).total_seconds() <= window_minutes * 60
+
+
+def can_edit_comment(user, comment: Comment, window_minutes: int) -> bool:
+    """Only the author, while they may comment here, on a published proposal, in the window."""
+    if comment.author_id != getattr(user, "pk", None):
+        return False
+    proposal = comment.proposal
+    return (proposal.state == Proposal.State.PUBLISHED
+            and comment_editable(comment, window_minutes)
+            and can_act(user, proposal.component, "comment"))

@@ -168,6 +168,13 @@ def published_answer(proposal: Proposal) -> Answer | None:
     return answer if answer.is_published else None
 
 
+# what the thread shows: loading only these keeps 500 comments and their authors cheap
+THREAD_FIELDS = ("proposal_id", "parent_id", "depth", "author_id", "body", "alignment",
+                 "is_approved", "is_deleted", "is_hidden", "hidden_reason", "up_count",
+                 "down_count", "created_at", "edited_at", "author__display_name",
+                 "author__deleted_at")
+
+
 @dataclass
 class Thread:
     comments: list[Comment]
@@ -181,7 +188,8 @@ def comment_thread(proposal: Proposal, user, staff: bool = False) -> Thread:
     (shown as "comment deleted" / "hidden"); unapproved ones are shown to staff and their author.
     """
     user_id = getattr(user, "pk", None)
-    comments = list(Comment.objects.filter(proposal=proposal).select_related("author"))
+    comments = list(Comment.objects.filter(proposal=proposal).select_related("author")
+                    .only(*THREAD_FIELDS))
     children: dict[int | None, list[Comment]] = {}
     for comment in comments:
         if not comment.is_approved and not staff and comment.author_id != user_id:
@@ -254,3 +262,37 @@ def moderation_queue(organisation, space=None) -> dict[str, list]:
 
 def can_see_all(user, component: Component) -> bool:
     return rules.is_staff_of(user, component.space)
+
+
+MAP_LIMIT = 1000
+DEFAULT_MAP_VIEW = (46.6, 2.4, 5)  # metropolitan France
+
+
+@dataclass
+class MapPoints:
+    points: list[dict]
+    truncated: bool
+
+
+def map_points(component: Component, filters: ListFilters, seed: int = 0) -> MapPoints:
+    """The listed proposals (same filters and order as the list) that have a map point: one
+    query, at most ``MAP_LIMIT``."""
+    rows = list(filtered(component, filters, seed)
+                .filter(latitude__isnull=False, longitude__isnull=False)
+                .values("pk", "title", "address", "latitude", "longitude")[:MAP_LIMIT + 1])
+    points = [{"id": r["pk"], "title": r["title"], "address": r["address"],
+               "lat": float(r["latitude"]), "lon": float(r["longitude"]),
+               "coordinates": f"{r['latitude']:.6f}, {r['longitude']:.6f}"}
+              for r in rows[:MAP_LIMIT]]
+    return MapPoints(points=points, truncated=len(rows) > MAP_LIMIT)
+
+
+def map_view(component: Component) -> tuple[float, float, int]:
+    """Where a map of the component opens: the middle of its points, else France."""
+    from django.db.models import Avg, Count
+
+    found = public_proposals(component).filter(latitude__isnull=False).aggregate(
+        lat=Avg("latitude"), lon=Avg("longitude"), n=Count("pk"))
+    if not found["n"]:
+        return DEFAULT_MAP_VIEW
+    return float(found["lat"]), float(found["lon"]), 14

@@ -31,6 +31,7 @@ from parlons.platform.proposals.models import (
     ModerationLog,
     Notification,
     NotificationSettings,
+    PhaseAnnouncement,
     Proposal,
     ProposalVersion,
     Report,
@@ -339,16 +340,29 @@ def add_comment(*, actor, proposal: Proposal, body: str, alignment: int = 0,
 
 @transaction.atomic
 def edit_comment(*, actor, comment: Comment, body: str) -> Comment:
+    """The author rewrites their comment within the edit window; the thread marks it edited.
+
+    With pre-moderation an approved comment goes back to the queue (an edit could otherwise
+    slip anything past the moderators)."""
     comment = Comment.objects.select_for_update().select_related(
-        "proposal__component").get(pk=comment.pk)
-    window = settings_of(comment.proposal.component).comment_edit_window_minutes
-    if not rules.can_edit_comment(actor, comment, window):
+        "proposal__component__space").get(pk=comment.pk)
+    conf = settings_of(comment.proposal.component)
+    if not rules.can_edit_comment(actor, comment, conf.comment_edit_window_minutes):
         raise PermissionDenied
     body = _clean_comment(body)
     if len(body) < 2:
         raise ValidationError({"body": _("The comment is empty.")})
-    comment.body, comment.edited_at = body[:5000], timezone.now()
-    comment.save(update_fields=["body", "edited_at"])
+    if len(body) > 5000:
+        raise ValidationError({"body": _("The comment has at most 5,000 characters.")})
+    if body == comment.body:
+        return comment
+    was_visible = comment.is_visible
+    comment.body, comment.edited_at = body, timezone.now()
+    if conf.premoderation:
+        comment.is_approved = False
+    comment.save(update_fields=["body", "edited_at", "is_approved"])
+    if was_visible and not comment.is_visible:
+        _visible_change(comment, -1)
     return comment
 
 
@@ -695,6 +709,43 @@ def toggle_follow(*, actor, proposal: Proposal | None = None, space=None) -> boo
     # get_or_create settles a concurrent double click on the unique constraint.
     Follow.objects.get_or_create(user=actor, **target)
     return True
+
+
+@transaction.atomic
+def follow_space(*, actor, space) -> bool:
+    """Follow a space the person can see, or stop; returns whether they follow afterwards."""
+    if not space_rules.can_view_space(actor, space):
+        raise PermissionDenied
+    return toggle_follow(actor=actor, space=space)
+
+
+@transaction.atomic
+def announce_phase(phase) -> int:
+    """Tell the followers of the phase's space that it started; once per phase, ever.
+
+    The ``PhaseAnnouncement`` row (unique per phase) is inserted first, in the same transaction
+    as the notifications: a second worker blocks on the unique index until the first commits,
+    then gets the constraint error and sends nothing. Followers who can no longer see the space
+    are skipped. Returns the number of people notified."""
+    try:
+        with transaction.atomic():
+            marker = PhaseAnnouncement.objects.create(phase=phase)
+    except IntegrityError:
+        return 0
+    space = phase.space
+    url = reverse("web:space_detail", args=[space.slug])
+    sent = 0
+    for follow in Follow.objects.filter(space=space).select_related("user").order_by("pk"):
+        person = follow.user
+        if not person.is_active or not space_rules.can_view_space(person, space):
+            continue
+        if notify(person, space.organisation, Notification.Kind.PHASE,
+                  gettext_noop("A new phase started in “%(space)s”: %(phase)s."),
+                  {"space": space.title, "phase": phase.title}, url, key=f"phase:{phase.pk}"):
+            sent += 1
+    marker.recipients = sent
+    marker.save(update_fields=["recipients"])
+    return sent
 
 
 def frequency_of(user) -> str:

@@ -72,6 +72,40 @@ def send_daily_digests() -> int:
     return sent
 
 
+# A phase that started longer ago than this is not announced any more (e.g. the first run of
+# the task on an existing installation); a forced phase is announced whatever its dates.
+PHASE_ANNOUNCEMENT_DAYS = 3
+
+
+@shared_task
+def announce_new_phases() -> int:
+    """Periodic (every 15 minutes): notify the followers of every published process whose
+    current phase was not announced yet. Idempotent: ``services.announce_phase`` keeps a
+    sent-marker per phase under a unique constraint. Returns the number of people notified."""
+    import datetime as dt
+
+    from parlons.platform.proposals import services
+    from parlons.platform.proposals.models import PhaseAnnouncement
+    from parlons.platform.spaces.models import Space, SpaceKind
+    from parlons.platform.spaces.selectors import current_phase
+
+    today = timezone.localdate()
+    oldest = today - dt.timedelta(days=PHASE_ANNOUNCEMENT_DAYS)
+    announced = set(PhaseAnnouncement.objects.values_list("phase_id", flat=True))
+    spaces = (Space.objects.filter(kind=SpaceKind.PROCESS, is_published=True)
+              .select_related("organisation", "forced_phase").prefetch_related("phases"))
+    sent = 0
+    for space in spaces:
+        phase = current_phase(space, today)
+        if phase is None or phase.pk in announced:
+            continue
+        if space.forced_phase_id != phase.pk and phase.start_date < oldest:
+            continue
+        phase.space = space
+        sent += services.announce_phase(phase)
+    return sent
+
+
 @shared_task
 def regenerate_open_data(organisation_id: int | None = None) -> int:
     """Rewrite the open-data files of one organisation (or of all of them)."""

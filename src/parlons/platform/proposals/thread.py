@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from parlons.platform.proposals.models import Comment
+from parlons.platform.proposals.rules import comment_editable
 
 
 @dataclass(frozen=True)
@@ -21,13 +22,14 @@ class ThreadOptions:
     can_vote: bool
     can_moderate: bool
     comment_prefix: str
+    edit_window_minutes: int = 0
 
 
 def _labels() -> dict[str, str]:
     return {
         "deleted": _("Comment deleted"), "hidden": _("Comment hidden by the moderators"),
         "agree": _("Agree"), "disagree": _("Disagree"), "reply": _("Reply"),
-        "report": _("Report"), "delete": _("Delete"), "moderate": _("Moderate"),
+        "report": _("Report"), "delete": _("Delete"), "edit": _("Edit"), "moderate": _("Moderate"),
         "edited": _("edited"), "pending": _("awaiting moderation"),
         "reason": _("Hidden by the moderators. Reason:"), "up": _("agree"),
         "down": _("disagree"), "empty": _("No comment yet."),
@@ -41,6 +43,7 @@ def render_thread(comments: list[Comment], options: ThreadOptions) -> SafeString
     prefix = escape(options.comment_prefix)
     short_date = formats.get_format("SHORT_DATE_FORMAT")
     dates: dict = {}
+    now = timezone.now()
     parts = []
     for c in comments:
         head = f'<li id="comment-{c.pk}" class="comment depth-{c.depth} alignment-{c.alignment}">'
@@ -71,6 +74,9 @@ def render_thread(comments: list[Comment], options: ThreadOptions) -> SafeString
                 f'{labels["reply"]}</a>')
         if options.user_id:
             actions += f' <a href="{prefix}{c.pk}/signaler/">{labels["report"]}</a>'
+        if (options.can_vote and c.author_id == options.user_id
+                and comment_editable(c, options.edit_window_minutes, now)):
+            actions += f' <a href="{prefix}{c.pk}/modifier/">{labels["edit"]}</a>'
         if c.author_id == options.user_id:
             actions += (f' <button type="submit" form="delete-form" name="comment" '
                         f'value="{c.pk}" class="link-button">{labels["delete"]}</button>')

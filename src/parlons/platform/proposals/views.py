@@ -6,6 +6,7 @@ redirect, so everything works without JavaScript; htmx requests get the fragment
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from functools import wraps
 
@@ -18,6 +19,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -28,6 +30,7 @@ from parlons.platform.proposals.forms import (
     AgentProposalForm,
     AnswerForm,
     AssignForm,
+    CommentEditForm,
     CommentForm,
     ComponentSettingsForm,
     CustomStateForm,
@@ -37,6 +40,7 @@ from parlons.platform.proposals.forms import (
     ReportForm,
 )
 from parlons.platform.proposals.models import Comment, Proposal
+from parlons.platform.proposals.places import render_places
 from parlons.platform.proposals.thread import ThreadOptions, render_thread
 from parlons.platform.spaces import rules as space_rules
 from parlons.platform.spaces import selectors as space_selectors
@@ -132,8 +136,44 @@ def component_view(request, component, context):
         "can": {name: rules.can_act(request.user, component, name)
                 for name in ("create", "comment", "support")},
         "can_agent": rules.can_create_for_citizen(request.user, component),
+        "following_space": selectors.is_following(request.user, space=component.space),
     })
     return render(request, "proposals/list.html", context)
+
+
+@require_GET
+@with_component
+def proposals_map(request, component, context):
+    """The proposals with a map point: a Leaflet map (JavaScript) over the accessible list of
+    places, which is all there is without JavaScript or without a tile server."""
+    filters = selectors.ListFilters.from_params(request.GET)
+    seed = request.session.get(SEED_KEY, 0) if filters.sort == "random" else 0
+    found = selectors.map_points(component, filters, seed if isinstance(seed, int) else 0)
+    prefix = reverse("proposals:detail", args=[component.pk, 0]).removesuffix("0/")
+    for point in found.points:
+        point["url"] = f"{prefix}{point['id']}/"
+    context.update({"points": found.points, "truncated": found.truncated,
+                    "limit": selectors.MAP_LIMIT,
+                    "map": _map_settings(component, found.points[0] if found.points else None),
+                    "places_html": render_places(found.points),
+                    "list_url": reverse("web:component_detail",
+                                        args=[component.space.slug, component.pk]),
+                    "query_string": _query_without_page(request)})
+    return render(request, "proposals/map.html", context)
+
+
+def _map_settings(component, first_point: dict | None = None) -> dict:
+    """Tiles, attribution and initial view (around ``first_point``, else the component's
+    points) of a map."""
+    from django.conf import settings
+
+    if first_point is not None:
+        lat, lon, zoom = first_point["lat"], first_point["lon"], 14
+    else:
+        lat, lon, zoom = selectors.map_view(component)
+    return {"tiles": settings.PARLONS_MAP_TILES_URL,
+            "attribution": settings.PARLONS_MAP_ATTRIBUTION,
+            "center": f"{lat:.6f},{lon:.6f}", "zoom": zoom}
 
 
 def _query_without_page(request) -> str:
@@ -168,7 +208,8 @@ def detail(request, proposal, context):
     thread_html = render_thread(thread.comments, ThreadOptions(
         user_id=request.user.pk, is_staff=context["is_staff"],
         can_vote=context["can"]["comment"], can_moderate=context["can_moderate"],
-        comment_prefix=prefix.removesuffix("0/signaler/")))
+        comment_prefix=prefix.removesuffix("0/signaler/"),
+        edit_window_minutes=services.settings_of(proposal.component).comment_edit_window_minutes))
     context.update({
         "user_id": request.user.pk, "reply_to": reply_to, "thread_html": thread_html,
         "answer": selectors.published_answer(proposal),
@@ -207,6 +248,7 @@ def create(request, component, context):
         else:
             return redirect("proposals:publish", component.pk, proposal.pk)
     context["form"] = form
+    context["map"] = _map_settings(component)
     return render(request, "proposals/form.html", context)
 
 
@@ -250,6 +292,7 @@ def edit(request, proposal, context):
                 return redirect("proposals:publish", proposal.component_id, proposal.pk)
             return redirect(_detail(proposal))
     context["form"] = form
+    context["map"] = _map_settings(proposal.component)
     return render(request, "proposals/form.html", context)
 
 
@@ -306,6 +349,7 @@ def create_for_citizen(request, component, context):
             return redirect(_detail(proposal))
     context["form"] = form
     context["agent"] = True
+    context["map"] = _map_settings(component)
     return render(request, "proposals/form.html", context)
 
 
@@ -338,6 +382,24 @@ def toggle_follow(request, proposal, context):
     messages.success(request, _("You follow this proposal.") if following
                      else _("You no longer follow this proposal."))
     return redirect(_detail(proposal))
+
+
+@require_POST
+@login_required
+def follow_space(request, slug):
+    """Follow a process (or any space one can see): its new phases are notified."""
+    space = space_selectors.get_space(request.organisation, slug)
+    if not space_rules.can_view_space(request.user, space):
+        raise Http404
+    following = services.follow_space(actor=request.user, space=space)
+    messages.success(request, _("You follow this process: you will be told when a new phase "
+                                "starts.") if following
+                     else _("You no longer follow this process."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("web:space_detail", args=[space.slug])
+    return redirect(back)
 
 
 # ----------------------------------------------------------------------------- comments
@@ -405,6 +467,35 @@ def comment_delete(request, proposal, context):
     return redirect(_detail(proposal, f"comment-{comment.pk}"))
 
 
+@login_required
+def comment_edit(request, component_id, comment_id):
+    """The author rewrites their comment during the edit window (setting of the component)."""
+    comment = _comment(request, component_id, comment_id)
+    proposal = comment.proposal
+    window = services.settings_of(proposal.component).comment_edit_window_minutes
+    if not rules.can_edit_comment(request.user, comment, window):
+        if comment.author_id == request.user.pk and not comment.is_deleted:
+            messages.error(request, _("This comment can no longer be edited."))
+            return redirect(_detail(proposal, f"comment-{comment.pk}"))
+        raise PermissionDenied
+    form = CommentEditForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            edited = services.edit_comment(actor=request.user, comment=comment,
+                                           body=form.cleaned_data["body"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Your comment was saved.") if edited.is_approved else
+                             _("Your comment was saved; it will be public again once a "
+                               "moderator has approved it."))
+            return redirect(_detail(proposal, f"comment-{comment.pk}"))
+    context = _context(request, proposal.component)
+    context.update({"proposal": proposal, "edited_comment": comment, "form": form,
+                    "editable_until": comment.created_at + dt.timedelta(minutes=window)})
+    return render(request, "proposals/comment_edit.html", context)
+
+
 # ----------------------------------------------------------------------------- reports
 
 
@@ -441,6 +532,13 @@ def _report(request, context, target: dict, back: str):
             _errors_to_messages(request, error)
         else:
             messages.success(request, _("Thank you: the moderators will look at your report."))
+            proposal = target.get("proposal")
+            if proposal is not None:
+                proposal.refresh_from_db(fields=["state"])
+                if not rules.can_view_proposal(request.user, proposal):
+                    # this report hid it: back to the list rather than to a 404
+                    back = reverse("web:component_detail",
+                                   args=[proposal.component.space.slug, proposal.component_id])
         return redirect(back)
     context.update({"form": form, "back": back})
     return render(request, "proposals/report.html", context)
