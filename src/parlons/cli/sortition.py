@@ -21,8 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     draw.add_argument("--seed", help="published seed (default: a fresh cryptographic one)")
     draw.add_argument("--format", choices=("table", "json"), default="table")
     draw.add_argument("--report", type=Path,
-                      help="write the audit report (HTML; a .json path writes JSON; an .html path "
-                           "also gets a .json twin)")
+                      help="write the audit report: .html or .pdf (each also gets a .json twin), "
+                           "or .json only")
+    draw.add_argument("--alternates", type=int, default=0, metavar="K",
+                      help="also draw K ranked alternates (substitutes keeping the quotas)")
     draw.add_argument("--legacy-draws", type=int, default=10_000,
                       help="draws used to estimate legacy's probabilities")
     draw.add_argument("--confirmed", nargs="*", default=[],
@@ -70,7 +72,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _draw(args: argparse.Namespace) -> int:
-    from parlons.core.sortition.audit import audit_data, audit_html, audit_json
+    from parlons.core.sortition.audit import audit_data, audit_html, audit_json, audit_pdf
     from parlons.core.sortition.draw import draw, replacement_instance
     from parlons.core.sortition.model import SortitionInputError
     from parlons.core.sortition.readers import file_sha256
@@ -79,8 +81,10 @@ def _draw(args: argparse.Namespace) -> int:
         instance = _load(args)
         if args.confirmed or args.exclude:
             instance = replacement_instance(instance, args.confirmed, args.exclude)
+        if args.alternates < 0:
+            raise SortitionInputError("--alternates must be 0 or more")
         result = draw(instance, args.algorithm, args.seed, legacy_draws=args.legacy_draws,
-                      time_limit=args.time_limit)
+                      time_limit=args.time_limit, alternates=args.alternates)
     except SortitionInputError as exc:
         return fail(str(exc))
     except TimeoutError as exc:
@@ -95,13 +99,18 @@ def _draw(args: argparse.Namespace) -> int:
                          + (["--address-columns", *args.address_columns]
                             if args.address_columns else [])
                          + (["--confirmed", *args.confirmed] if args.confirmed else [])
-                         + (["--exclude", *args.exclude] if args.exclude else []))
+                         + (["--exclude", *args.exclude] if args.exclude else [])
+                         + (["--alternates", str(args.alternates)] if args.alternates else []))
         inputs = {name: {"path": str(path), "sha256": file_sha256(path)}
                   for name, path in (("features", args.features), ("people", args.people))}
         data = audit_data(result, inputs, rerun=rerun)
         try:
-            if args.report.suffix.lower() == ".json":
+            suffix = args.report.suffix.lower()
+            if suffix == ".json":
                 args.report.write_text(audit_json(data), encoding="utf-8")
+            elif suffix == ".pdf":
+                args.report.write_bytes(audit_pdf(data))
+                args.report.with_suffix(".json").write_text(audit_json(data), encoding="utf-8")
             else:
                 args.report.write_text(audit_html(data), encoding="utf-8")
                 args.report.with_suffix(".json").write_text(audit_json(data), encoding="utf-8")
@@ -113,7 +122,12 @@ def _draw(args: argparse.Namespace) -> int:
                    "algorithm": result.algorithm, "seed": result.seed,
                    "seed_generated": result.seed_generated,
                    "probabilities_estimated": result.distribution is None,
-                   "canonical_input_sha256": instance.digest()},
+                   "canonical_input_sha256": instance.digest(),
+                   "alternates": [{"rank": a.rank, "id": instance.ids[a.index],
+                                   "replaces": (None if a.replaces is None
+                                                else instance.ids[a.replaces]),
+                                   "quota_preserving": a.quota_preserving}
+                                  for a in result.alternates]},
                   sys.stdout, ensure_ascii=False, indent=1)
         print()
     else:
@@ -124,4 +138,10 @@ def _draw(args: argparse.Namespace) -> int:
         print("selected:")
         for pid in result.panel_ids:
             print(f"  {pid}\t{probabilities[pid]:.6f}")
+        if result.alternates:
+            print("alternates (in the order they are called):")
+            for a in result.alternates:
+                replaces = ("replaces " + instance.ids[a.replaces] if a.replaces is not None
+                            else "no quota-preserving substitution")
+                print(f"  {a.rank}. {instance.ids[a.index]}\t{replaces}")
     return 0

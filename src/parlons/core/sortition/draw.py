@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from parlons.core.sortition.alternates import Alternate, draw_alternates
 from parlons.core.sortition.distribution import Distribution
 from parlons.core.sortition.feasibility import check_feasible
 from parlons.core.sortition.lottery import SeededStream, draw_from_distribution, new_seed
@@ -28,10 +29,16 @@ class DrawResult:
     probabilities: np.ndarray
     distribution: Distribution | None
     stats: dict = field(default_factory=dict)
+    alternates: list[Alternate] = field(default_factory=list)
 
     @property
     def panel_ids(self) -> list[str]:
         return [self.instance.ids[i] for i in self.panel]
+
+    @property
+    def alternate_ids(self) -> list[str]:
+        """Ids of the alternates, in the order they are to be called."""
+        return [self.instance.ids[a.index] for a in self.alternates]
 
     @property
     def min_probability(self) -> float:
@@ -64,8 +71,10 @@ def compute_probabilities(instance: Instance, algorithm: str, *, legacy_draws: i
 
 
 def draw(instance: Instance, algorithm: str = "leximin", seed: str | None = None, *,
-         legacy_draws: int = 10_000, time_limit: float | None = None) -> DrawResult:
-    """Compute the probabilities, then draw one panel from ``seed`` (or a fresh random one)."""
+         legacy_draws: int = 10_000, time_limit: float | None = None,
+         alternates: int = 0) -> DrawResult:
+    """Compute the probabilities, then draw one panel from ``seed`` (or a fresh random one),
+    and ``alternates`` ranked alternates (see :mod:`parlons.core.sortition.alternates`)."""
     probs, dist, stats = compute_probabilities(instance, algorithm, legacy_draws=legacy_draws,
                                                time_limit=time_limit)
     generated = seed is None
@@ -78,7 +87,11 @@ def draw(instance: Instance, algorithm: str = "leximin", seed: str | None = None
     else:
         index, panel = draw_from_distribution(dist, stream)
         stats["panel_index"] = index
-    return DrawResult(instance, algorithm, seed, generated, panel, probs, dist, stats)
+    if alternates < 0:
+        raise SortitionInputError("the number of alternates cannot be negative")
+    listed = draw_alternates(instance, panel, alternates, SeededStream.for_draw(
+        seed, instance.digest(), f"{algorithm}/alternates"))
+    return DrawResult(instance, algorithm, seed, generated, panel, probs, dist, stats, listed)
 
 
 def replacement_instance(instance: Instance, confirmed: Iterable[str],

@@ -1,16 +1,21 @@
 """Maximin and leximin distributions by column generation (Flanigan et al., Nature 2021).
 
-Each stage solves, on HiGHS, the dual LP of "maximise the smallest probability of the types not
-yet fixed, keeping the fixed ones at their level":
+Each stage solves, on HiGHS, the restricted master LP over the panels generated so far
+(``lam_P`` = probability of panel ``P``, ``a[P, t] = counts[P, t] / size_t``):
 
-    minimise  yhat - sum_{t fixed} f_t y_t
-    s.t.      sum_t a[P, t] y_t <= yhat   for every generated panel P
-              sum_{t unfixed} y_t = 1,    y >= 0
+    maximise  z
+    s.t.      sum_P a[P, t] lam_P >= z     for every type t not yet fixed
+              sum_P a[P, t] lam_P >= f_t   for every fixed type t
+              sum_P lam_P = 1,  lam >= 0
 
-New panels come from the pricing MIP (the best panel for the weights ``y``), warm-started with
-the best known panel and stopped as soon as it beats ``yhat``. When no panel beats ``yhat``
-the stage is optimal: the types with a positive dual weight are fixed at the stage's value.
-The LP keeps its basis between solves (rows are only added, coefficients only changed).
+Its duals are weights ``y_t >= 0`` (summing to 1 over unfixed types) and a threshold ``yhat``:
+a panel enters when ``sum_t a[P, t] y_t > yhat``. New panels come first from a cheap exchange
+heuristic, then from the pricing MIP (warm-started, stopped as soon as a panel beats ``yhat``).
+When no panel beats ``yhat`` the stage is optimal, and the types with a positive dual weight are
+fixed at the stage's level (complementary slackness: they sit at that level in every optimal
+distribution). Panels are columns: the LP only grows by columns and changes row bounds and one
+coefficient per fixed type, so HiGHS's primal simplex restarts from the previous basis, whose
+size (types + 1) does not grow with the number of panels.
 """
 
 from __future__ import annotations
@@ -30,49 +35,64 @@ FIX_TOLERANCE = 1e-6       # dual weight above which a type is fixed at the stag
 LEVEL_SLACK = 1e-9         # fixed levels are lowered by this much to stay LP-feasible
 
 
-class _DualLP:
+class _MasterLP:
+    """The restricted master LP, modified in place (columns added, rows re-bounded)."""
+
     def __init__(self, n_types: int) -> None:
         self.n_types = n_types
         h = new_highs()
+        h.setOptionValue("presolve", "off")          # keep the basis between solves
+        h.setOptionValue("simplex_strategy", 4)      # primal simplex: new columns keep feasibility
         h.setOptionValue("primal_feasibility_tolerance", 1e-9)
         h.setOptionValue("dual_feasibility_tolerance", 1e-9)
-        h.setOptionValue("presolve", "off")  # keep the warm basis between solves
-        h.addVars(n_types, np.zeros(n_types), np.full(n_types, INF))
-        h.addVar(-INF, INF)
-        h.changeColCost(n_types, 1.0)
-        h.addRow(1.0, 1.0, n_types, np.arange(n_types, dtype=np.int32), np.ones(n_types))
+        h.addVar(-INF, INF)                          # column 0: z
+        h.changeColCost(0, -1.0)
+        zero = np.zeros(1, dtype=np.int32)
+        for _ in range(n_types):
+            h.addRow(0.0, INF, 1, zero, np.array([-1.0]))
+        h.addRow(1.0, 1.0, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
         h.changeObjectiveSense(highspy.ObjSense.kMinimize)
         self.highs = h
-        self.n_panels = 0
-        self.rows: list[int] = []   # store index of each panel row
-        self.in_lp: set[int] = set()
+        self.columns: list[int] = []    # store index of each panel column
+        self._in_lp: set[int] = set()
 
     def add_panel(self, row: np.ndarray, store_index: int) -> bool:
-        """Add a panel's row unless it is already in the LP."""
-        if store_index in self.in_lp:
+        """Add a panel's column unless it is already in the LP."""
+        if store_index in self._in_lp:
             return False
-        self.in_lp.add(store_index)
-        self.rows.append(store_index)
-        idx = np.flatnonzero(row).astype(np.int32)
-        self.highs.addRow(-INF, 0.0, len(idx) + 1, np.append(idx, self.n_types).astype(np.int32),
-                          np.append(row[idx], -1.0))
-        self.n_panels += 1
+        self._in_lp.add(store_index)
+        self.columns.append(store_index)
+        idx = np.flatnonzero(row)
+        self.highs.addCol(0.0, 0.0, INF, len(idx) + 1,
+                          np.append(idx, self.n_types).astype(np.int32), np.append(row[idx], 1.0))
         return True
 
     def fix(self, t: int, level: float) -> None:
-        self.highs.changeCoeff(0, t, 0.0)
-        self.highs.changeColCost(t, -level)
+        self.highs.changeCoeff(t, 0, 0.0)
+        self.highs.changeRowBounds(t, level, INF)
 
-    def solve(self) -> tuple[np.ndarray, float, float, np.ndarray]:
+    def solve(self) -> tuple[np.ndarray, float, np.ndarray, float]:
+        """Panel weights, z, type duals ``y`` and the threshold ``yhat``."""
         h = self.highs
         h.run()
         status = h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
+            # numerical trouble after a level is fixed: solve from scratch with HiGHS's
+            # default tolerances (1e-7), then go back to the tight ones
+            h.clearSolver()
+            h.setOptionValue("primal_feasibility_tolerance", 1e-7)
+            h.setOptionValue("dual_feasibility_tolerance", 1e-7)
+            h.run()
+            status = h.getModelStatus()
+            h.setOptionValue("primal_feasibility_tolerance", 1e-9)
+            h.setOptionValue("dual_feasibility_tolerance", 1e-9)
+        if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"leximin LP ended with status {h.modelStatusToString(status)}")
         sol = h.getSolution()
         values = np.array(sol.col_value)
-        duals = np.abs(np.array(sol.row_dual)[1:])
-        return values[:-1].clip(min=0.0), values[-1], h.getInfo().objective_function_value, duals
+        duals = np.array(sol.row_dual)
+        return (values[1:].clip(min=0.0), float(values[0]),
+                duals[:self.n_types].clip(min=0.0), float(-duals[self.n_types]))
 
 
 def _initial_panels(oracle: PanelOracle, store: ColumnStore, count: int) -> None:
@@ -87,7 +107,62 @@ def _initial_panels(oracle: PanelOracle, store: ColumnStore, count: int) -> None
         weights = weights * np.where(found[0] > 0, 0.5, 1.0)
 
 
-def _heuristic_columns(search: SwapSearch, store: ColumnStore, lp: _DualLP, weights: np.ndarray,
+def warm_start(oracle: PanelOracle, search: SwapSearch, store: ColumnStore,
+               extra: int | None = None, deadline: float | None = None) -> np.ndarray:
+    """Cheap, diverse starting panels (deterministic); returns which types some panel contains.
+
+    First every type is covered: exchanges from known panels towards the types no panel holds
+    yet (the MIP only when exchanges fail, and proves a type unreachable when it finds none).
+    Then ``extra`` panels (default: half the number of types) climb towards the gradient of the
+    Nash welfare of the uniform mixture so far, which favours the least-covered types.
+    Past ``deadline`` (a ``time.perf_counter()`` value) it raises :class:`TimeoutError`.
+    """
+    rng = np.random.default_rng(20210804)
+    sizes = oracle.sizes.astype(float)
+    moves = 2 * oracle.instance.panel_size
+    if not len(store):
+        found = oracle.best(1.0 / sizes)
+        if found is None:
+            return np.zeros(oracle.n_types, dtype=bool)
+        store.add(found[0])
+    total = np.array(store.counts, dtype=float).sum(axis=0)
+    reachable = np.ones(oracle.n_types, dtype=bool)
+    while True:
+        _check(deadline)
+        open_ = reachable & (total == 0)
+        if not open_.any():
+            break
+        weights = open_ * (1.0 + 0.01 * rng.random(oracle.n_types))
+        starts = np.array(store.counts) @ weights
+        counts = search.improve(store.counts[int(np.argmax(starts))], weights, max_moves=moves)
+        if not (counts > 0)[open_].any():
+            found = oracle.best(weights)
+            counts = found[0] if found is not None else counts
+            if not (counts > 0)[open_].any():
+                reachable &= ~open_   # no panel contains any of them
+                break
+        store.add(counts)
+        total += counts
+    covered = total > 0
+    for _ in range(min(oracle.n_types // 4, 100) if extra is None else extra):
+        _check(deadline)
+        p = total / (len(store) * sizes)
+        weights = np.where(covered, 1.0 / (sizes * np.maximum(p, 1e-3)), 0.0)
+        weights *= 1.0 + 0.05 * rng.random(oracle.n_types)
+        starts = np.array(store.counts[-50:]) @ weights
+        start = store.counts[len(store) - len(starts) + int(np.argmax(starts))]
+        counts = search.improve(start, weights, max_moves=moves)
+        if store.add(counts):
+            total += counts
+    return covered
+
+
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.perf_counter() > deadline:
+        raise TimeoutError(f"no result within the time limit ({deadline:.0f})")
+
+
+def _heuristic_columns(search: SwapSearch, store: ColumnStore, lp: _MasterLP, weights: np.ndarray,
                        values: np.ndarray, yhat: float, starts: int = 4) -> int:
     """Add improving panels found by exchanges from the best known panels; how many."""
     added = 0
@@ -97,25 +172,6 @@ def _heuristic_columns(search: SwapSearch, store: ColumnStore, lp: _DualLP, weig
             index, _ = store.find_or_add(counts)
             added += lp.add_panel(counts / store.sizes, index)
     return added
-
-
-def _rebuilt(lp: _DualLP, store: ColumnStore, fixed: np.ndarray, lam: np.ndarray,
-             y: np.ndarray) -> _DualLP:
-    """A fresh LP keeping the panels in use and the most promising others (smaller LP)."""
-    rows = np.array(lp.rows)
-    values = store.matrix[rows] @ y
-    keep = set(rows[lam > 0].tolist())
-    budget = max(2 * store.matrix.shape[1], 200)
-    for index in rows[np.argsort(values)[::-1]]:
-        if len(keep) >= budget:
-            break
-        keep.add(int(index))
-    fresh = _DualLP(lp.n_types)
-    for t in np.flatnonzero(~np.isnan(fixed)):
-        fresh.fix(int(t), max(0.0, fixed[t] - LEVEL_SLACK))
-    for index in sorted(keep):
-        fresh.add_panel(store.matrix[index], index)
-    return fresh
 
 
 def find_distribution(instance: Instance, algorithm: str = "leximin", *,
@@ -132,22 +188,28 @@ def find_distribution(instance: Instance, algorithm: str = "leximin", *,
         raise infeasible_error(instance)
     store = ColumnStore(oracle.sizes)
     _initial_panels(oracle, store, initial_panels)
-    lp = _DualLP(oracle.n_types)
+    search = SwapSearch(oracle)
+    if use_swaps:
+        try:
+            warm_start(oracle, search, store,
+                       deadline=None if time_limit is None else start + time_limit)
+        except TimeoutError:
+            raise TimeoutError(f"{algorithm} did not finish within {time_limit} s") from None
+    lp = _MasterLP(oracle.n_types)
     for index, counts in enumerate(store.counts):
         lp.add_panel(counts / oracle.sizes, index)
     fixed = np.full(oracle.n_types, np.nan)
-    search = SwapSearch(oracle)
-    stages = 0
+    stages = lp_solves = 0
     lam = np.zeros(0)
     while np.isnan(fixed).any():
         stages += 1
         while True:
             if time_limit is not None and time.perf_counter() - start > time_limit:
                 raise TimeoutError(f"{algorithm} did not finish within {time_limit} s")
-            y, yhat, objective, lam = lp.solve()
+            lam, level, y, yhat = lp.solve()
+            lp_solves += 1
             weights = y / oracle.sizes
-            matrix = store.matrix
-            values = matrix @ y
+            values = store.matrix @ y
             best_known = int(np.argmax(values))
             if use_swaps and _heuristic_columns(search, store, lp, weights, values, yhat):
                 continue
@@ -161,21 +223,19 @@ def find_distribution(instance: Instance, algorithm: str = "leximin", *,
                 if lp.add_panel(counts / oracle.sizes, index):
                     continue
             break
-        level = max(0.0, objective)
+        level = max(0.0, level)
         unfixed = np.isnan(fixed)
         tight = unfixed & (y > FIX_TOLERANCE)
         if not tight.any():
             tight[np.flatnonzero(unfixed)[np.argmax(y[unfixed])]] = True
+        reached = lam @ store.matrix[lp.columns]   # the current solution stays feasible
         for t in np.flatnonzero(tight):
             fixed[t] = level
-            lp.fix(int(t), max(0.0, level - LEVEL_SLACK))
+            lp.fix(int(t), max(0.0, min(level, reached[t]) - LEVEL_SLACK))
         if algorithm == "maximin":
             break
-        if np.isnan(fixed).any():
-            lp = _rebuilt(lp, store, fixed, lam, y)
     weights = np.zeros(len(store))
-    weights[lp.rows] = lam / lam.sum()
-    stats = {"seconds": time.perf_counter() - start, "stages": stages,
+    weights[lp.columns] = lam
+    stats = {"seconds": time.perf_counter() - start, "stages": stages, "lp_solves": lp_solves,
              "pricing_calls": oracle.calls, "panels_generated": len(store)}
     return Distribution(instance, algorithm, np.array(store.counts), weights, stats).pruned()
-
