@@ -148,3 +148,74 @@ def test_paper_double_entry_mismatch_then_admin_publishes(page, visit, check_acc
     first_row = page.locator("table.results-table tbody tr").first.inner_text()
     assert "Fresque" in first_row and re.search(r"\b(oui|yes)\b", first_row)
     assert page.get_by_role("link", name=re.compile("Pabulib")).count() == 1
+
+
+def test_vote_with_a_code_without_account(page, visit, check_accessibility, budget_vote,
+                                          org_admin, organisation):
+    """A letter's code: typed, budgets listed, basket, review, confirm, receipt; the agent's
+    pages too; axe on each page."""
+    from parlons.platform.budgets import census
+    from parlons.platform.budgets.models import Ballot, CensusEntry
+    from parlons.platform.organisations.models import Area
+
+    component = budget_vote["component"]
+    component.settings = {"eligibility": "area_and_city", "minimum_age": 16, "census": True,
+                          "voting_codes": True}
+    component.save()
+    area = Area.objects.get(organisation=organisation, slug="centre")
+    CensusEntry.objects.create(component=component, line=2, last_name="Martin",
+                               first_name="Léa", birth_date=dt.date(1990, 3, 12), area=area,
+                               identity_key=census.census_key("Léa", "Martin",
+                                                              dt.date(1990, 3, 12)))
+    (entry, code), = census.issue_letter_codes(actor=org_admin, component=component)
+    p = budget_vote["projects"]
+    visit(budget_vote["url"])
+    page.get_by_role("link", name=re.compile("Voter avec un code")).click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    page.locator("#id_code").fill("ABCD-EFGH-JKLM-NPQR")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert "pas valide" in page.content()
+    check_accessibility(page)
+    page.locator("#id_code").fill(code.lower())
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    check_accessibility(page)  # the budgets open to this code
+    page.locator("form:has(input[value=start]) button").first.click()
+    page.wait_for_load_state()
+    assert code not in page.url
+    page.locator(f"#project-{p['Pistes cyclables'].pk}").check()
+    page.locator(f"#project-{p['Skatepark'].pk}").check()
+    page.locator("#basket.basket-over").wait_for()
+    check_accessibility(page)
+    page.locator(f"#project-{p['Skatepark'].pk}").uncheck()
+    page.locator("form[hx-post] button[type=submit]").click()
+    page.wait_for_load_state()
+    check_accessibility(page)  # review step
+    assert Ballot.objects.count() == 0
+    page.locator("form:has(input[value=confirm]) button").click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    receipt = page.locator("#receipt-code").inner_text().strip()
+    ballot = Ballot.objects.get()
+    assert ballot.voter is None and ballot.channel == "code"
+    assert ballot.receipt_hash != census.code_hash(code)
+    assert re.fullmatch(r"[A-Z0-9]{4}(-[A-Z0-9]{4}){3}", receipt)
+    # the admin's and the agents' new pages
+    _login(page, visit, org_admin)
+    for query in ("?v=agent-vote", f"?v=photo&p={p['Fresque'].pk}"):
+        visit(budget_vote["url"] + query)
+        check_accessibility(page)
+    visit(budget_vote["url"] + "?v=desk-code")
+    page.locator("#id_first_name").fill("Léa")
+    page.locator("#id_last_name").fill("Martin")
+    page.locator("#id_birth_date").fill("1990-03-12")
+    page.locator("#id_checked").check()
+    page.locator("form:has(#id_checked) button[type=submit]").click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    assert census.find_code(component, page.locator("#voting-code").inner_text()) is not None
+    assert census.find_code(component, code) is None
+    visit(f"/gestion/composants/{component.pk}/contenu/")
+    check_accessibility(page)

@@ -98,3 +98,82 @@ def _english_messages():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def people(citizen, voter, org_evaluator, org_agent, org_admin, other_org_admin, make_user, pb):
+    """One person per role of the permission matrices (``voter`` is an eligible citizen)."""
+    from parlons.platform.spaces.models import SpaceRole
+
+    process_admin = make_user("pilote@example.org")
+    SpaceRole.objects.create(space=pb["space"], user=process_admin, role="admin")
+    plain = make_user("simple@example.org")
+    return {"anonymous": None, "citizen": plain, "voter": voter, "evaluator": org_evaluator,
+            "agent": org_agent, "process_admin": process_admin, "org_admin": org_admin,
+            "other_org_admin": other_org_admin}
+
+
+@pytest.fixture
+def race():
+    """Run ``target(i)`` in ``n`` threads released together; returns every answer."""
+    import threading
+
+    from django.db import connections
+
+    def run_race(n, target):
+        from django.utils import translation
+
+        barrier = threading.Barrier(n)
+        answers: list = []
+        language = translation.get_language()  # threads answer in the test's language
+
+        def run(i):
+            translation.activate(language)
+            try:
+                barrier.wait()
+                answers.append(("ok", target(i)))
+            except Exception as error:  # noqa: BLE001 - the answer is what we compare
+                answers.append(("error", type(error).__name__, str(error)))
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return answers
+
+    return run_race
+
+
+@pytest.fixture
+def census_csv() -> str:
+    return CENSUS_CSV
+
+
+CENSUS_CSV = """nom;prénom;date de naissance;quartier;adresse
+Martin;Léa;12/03/1990;Centre;3 rue des Lilas
+Durand;Jean-Pierre;1975-07-01;les-tilleuls;
+Petit;Zoé;01/01/2020;Centre;
+"""
+
+
+@pytest.fixture
+def coded_pb(pb):
+    """The vote phase with the census check and voting codes enabled, and a census list."""
+    from parlons.platform.budgets import census
+    from parlons.platform.budgets.models import CensusEntry
+
+    component = pb["component"]
+    rows = census.parse_census(component, CENSUS_CSV.replace("les-tilleuls", "tilleuls")
+                               .encode())
+    CensusEntry.objects.bulk_create([
+        CensusEntry(component=component, line=r.line, last_name=r.last_name,
+                    first_name=r.first_name, birth_date=r.birth_date, area=r.area,
+                    address=r.address,
+                    identity_key=census.census_key(r.first_name, r.last_name, r.birth_date))
+        for r in rows])
+    component.settings = {**component.settings, "census": True, "voting_codes": True}
+    component.save()
+    return pb

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from parlons.platform.budgets import services
 from parlons.platform.budgets.models import Ballot, BallotChoice, VoterRecord
@@ -17,33 +15,12 @@ pytestmark = [
 ]
 
 
-def _race(n, target):
-    barrier = threading.Barrier(n)
-    answers: list = []
-
-    def run(i):
-        try:
-            barrier.wait()
-            answers.append(("ok", target(i)))
-        except Exception as error:  # noqa: BLE001 - the answer is what we compare
-            answers.append(("error", type(error).__name__, str(error)))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return answers
-
-
 @pytest.mark.parametrize("budget_key", ["city", "centre"])  # public and secret ballot
-def test_same_submission_from_eight_threads(pb, voter, budget_key):
+def test_same_submission_from_eight_threads(pb, voter, budget_key, race):
     budget = pb[budget_key]
     project = next(p for p in pb["projects"].values() if p.budget_id == budget.pk)
     receipt = services.new_receipt()
-    answers = _race(8, lambda i: services.cast_ballot(
+    answers = race(8, lambda i: services.cast_ballot(
         actor=voter, budget=budget, choices={project.pk: 1}, receipt=receipt).pk)
     assert all(a[0] == "ok" for a in answers), answers
     assert len({a[1] for a in answers}) == 1
@@ -52,10 +29,10 @@ def test_same_submission_from_eight_threads(pb, voter, budget_key):
     assert BallotChoice.objects.filter(ballot__budget=budget).count() == 1
 
 
-def test_different_edits_race_leave_one_consistent_ballot(pb, voter):
+def test_different_edits_race_leave_one_consistent_ballot(pb, voter, race):
     budget = pb["city"]
     titles = ["Fresque", "Jardin partagé", "Pistes cyclables", "Skatepark"]
-    answers = _race(8, lambda i: services.cast_ballot(
+    answers = race(8, lambda i: services.cast_ballot(
         actor=voter, budget=budget, choices={pb["projects"][titles[i % 4]].pk: 1},
         receipt=services.new_receipt()).pk)
     assert all(a[0] == "ok" for a in answers), answers

@@ -430,9 +430,12 @@ def test_personal_data_export_and_anonymise(pb, voter):
 
     _cast(pb, voter, ["Fresque"])
     _cast(pb, voter, ["Bancs"], budget="centre")
+    services.set_following(actor=voter, project=pb["projects"]["Fresque"], follow=True)
     exported = personal_data.export_all(voter)["budgets"]
     assert sorted(exported["voted_in"]) == ["Centre", "Toute la ville"]
+    assert exported["following"] == ["Fresque"]
     personal_data.anonymise_all(voter)
+    assert not pb["projects"]["Fresque"].followers.exists()
     assert not Ballot.objects.filter(voter=voter).exists()
     assert not VoterRecord.objects.filter(user=voter).exists()
     assert Ballot.objects.count() == 2  # the ballots still count

@@ -15,18 +15,6 @@ ROLES = ["anonymous", "citizen", "voter", "evaluator", "agent", "process_admin",
          "other_org_admin"]
 
 
-@pytest.fixture
-def people(citizen, voter, org_evaluator, org_agent, org_admin, other_org_admin, make_user, pb):
-    from parlons.platform.spaces.models import SpaceRole
-
-    process_admin = make_user("pilote@example.org")
-    SpaceRole.objects.create(space=pb["space"], user=process_admin, role="admin")
-    plain = make_user("simple@example.org")
-    return {"anonymous": None, "citizen": plain, "voter": voter, "evaluator": org_evaluator,
-            "agent": org_agent, "process_admin": process_admin, "org_admin": org_admin,
-            "other_org_admin": other_org_admin}
-
-
 def _client(person) -> Client:
     client = Client()
     if person is not None:
@@ -49,6 +37,10 @@ GETS = {
     "?v=submit": [302, 403, 403, 403, 403, 403, 403, 403],  # not the submission phase
     "?v=results&b={city}": [404] * 8,  # not counted yet
     "?v=nonsense": [404] * 8,
+    "?v=code": [404] * 8,  # the city does not accept voting codes
+    "?v=agent-vote": [404, 403, 403, 403, 200, 200, 200, 403],
+    "?v=desk-code": [404, 403, 403, 403, 200, 200, 200, 403],
+    "?v=photo&p={project}": [302, 403, 403, 403, 403, 200, 200, 403],
 }
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import functools
 import gc
 import random
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from parlons.core.budgeting import Instance, Profile, Project, Voter, tally, write_pabulib
+from parlons.core.budgeting.model import Ballot as CoreBallot
 from parlons.core.budgeting.model import merge_ballots
 from parlons.platform.budgets.models import BallotChoice, Budget, BudgetProject
 
@@ -104,11 +107,44 @@ def _without_gc(function):
     return wrapped
 
 
+def counting_profile(budget: Budget, instance: Instance) -> Profile:
+    """The ballots merged in the database read itself, for counting only.
+
+    Rows come sorted by ballot, so each ballot is a run of rows: identical ballots are
+    counted in a ``Counter`` and no per-ballot object is built (no ``Voter`` rows: the rules
+    read only the merged ballots). About 4x faster than ``profile_of`` on 100,000 ballots.
+    """
+    query = (BallotChoice.objects.filter(ballot__budget=budget)
+             .values_list("ballot_id", "project_id", "points")
+             .order_by("ballot_id", "project_id")).query
+    sql, params = query.sql_with_params()
+    names = {int(p): p for p in instance.projects}  # project id → its key in the instance
+    cumulative = instance.vote_type == "cumulative"
+    counts: Counter = Counter()
+    current, ids, points = None, [], []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(50_000):
+            for ballot_id, project_id, x in rows:
+                if ballot_id != current:
+                    if current is not None:
+                        counts[(tuple(ids), tuple(points) if cumulative else None)] += 1
+                    current, ids, points = ballot_id, [], []
+                name = names.get(project_id)
+                if name is not None:  # a project no longer on the ballot is ignored
+                    ids.append(name)
+                    points.append(x)
+    if current is not None:
+        counts[(tuple(ids), tuple(points) if cumulative else None)] += 1
+    ballots = [CoreBallot(ids, pts, n) for (ids, pts), n in counts.items()]
+    return Profile(instance.vote_type, ["voter_id", "vote"], [], ballots, [])
+
+
 @_without_gc
 def count(budget: Budget) -> dict:
     """Count ``budget``'s ballots with its rule (and the other rule when compared)."""
     instance = instance_of(budget)
-    profile = profile_of(budget, instance)
+    profile = counting_profile(budget, instance)
     votes: dict[str, int] = {p: 0 for p in instance.projects}
     for ballot in profile.ballots:
         for i, p in enumerate(ballot.projects):
@@ -150,3 +186,50 @@ def pabulib_text(budget: Budget) -> str:
     profile = profile_of(budget, instance)
     instance.meta["num_votes"] = str(len(profile.voters))
     return write_pabulib(instance, profile)
+
+
+#: the core's explanation sentences (``parlons.core.budgeting.explain``) → translated messages
+_NUM = r"(-?[\d.e+]+)"
+_EXPLANATIONS = [
+    (re.compile(rf"^funded: rank (\d+) by score \({_NUM}\), cost {_NUM}$"),
+     lambda m: _("funded: ranked %(rank)s with a score of %(score)s, cost %(cost)s €")
+     % {"rank": m[1], "score": m[2], "cost": m[3]}),
+    (re.compile(rf"^not funded: rank (\d+) by score \({_NUM}\); cost {_NUM} vs {_NUM} left "
+                r"when its turn came"),
+     lambda m: _("not funded: ranked %(rank)s with a score of %(score)s; it costs %(cost)s € but "
+                 "only %(left)s € were left when its turn came")
+     % {"rank": m[1], "score": m[2], "cost": m[3], "left": m[4]}),
+    (re.compile(r"^funded \(added by a completion step; nobody supports it\)$"),
+     lambda m: _("funded by the completion step, although nobody voted for it")),
+    (re.compile(r"^funded by a completion step"),
+     lambda m: _("funded by the completion step (its supporters could not pay for it in "
+                 "full)")),
+    (re.compile(rf"^funded: (\d+) supporters, price {_NUM} per unit of utility, (\d+) "
+                r"supporters paid all they had left$"),
+     lambda m: _("funded: its %(n)s supporters shared its cost (%(price)s per euro of "
+                 "satisfaction); %(poor)s of them spent all they had left")
+     % {"n": m[1], "price": m[2], "poor": m[3]}),
+    (re.compile(r"^not funded: nobody supports it$"),
+     lambda m: _("not funded: nobody voted for it")),
+    (re.compile(rf"^not funded: its (\d+) supporters have {_NUM} left for a cost of {_NUM} "
+                rf"\(effective support {_NUM} %\); their money went to (.*)$"),
+     None),  # handled below: names the projects that took the money
+]
+_TOOK = re.compile(r"(\S+) \((\d+)\)")
+
+
+def explanation_text(text: str, titles: dict[str, str]) -> str:
+    """The engine's English explanation of a project, in the visitor's language (French by
+    default); project ids become titles. Unknown sentences are shown as they are."""
+    for pattern, render in _EXPLANATIONS:
+        match = pattern.match(text or "")
+        if match is None:
+            continue
+        if render is not None:
+            return render(match)
+        took = [f"{titles.get(pid, pid)} ({amount} €)" for pid, amount in _TOOK.findall(match[5])]
+        return (_("not funded: its %(n)s supporters had %(left)s € left for a cost of "
+                  "%(cost)s € (%(share)s %% of it); their share went to: %(took)s")
+                % {"n": match[1], "left": match[2], "cost": match[3], "share": match[4],
+                   "took": ", ".join(took) or _("nothing")})
+    return text

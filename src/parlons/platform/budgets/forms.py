@@ -29,6 +29,11 @@ class ComponentRulesForm(forms.Form):
         choices=[(ELIGIBILITY_RULES[0], _("own neighbourhood and city-wide budgets")),
                  (ELIGIBILITY_RULES[1], _("any one budget"))])
     minimum_age = forms.IntegerField(label=_("Minimum age"), min_value=0, max_value=120)
+    census = forms.BooleanField(
+        label=_("Check voters against the uploaded census or electoral list"), required=False)
+    voting_codes = forms.BooleanField(
+        label=_("Accept one-time voting codes (vote without an account: letters, desk)"),
+        required=False)
 
 
 class ProjectForm(forms.Form):
@@ -58,6 +63,8 @@ class ProjectForm(forms.Form):
 
 
 class EligibilityForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     birth_date = forms.DateField(label=_("Date of birth"), help_text=_("Format: 2001-12-31"),
                                  widget=forms.DateInput(attrs={"type": "date"}))
     area = forms.ModelChoiceField(label=_("Neighbourhood where you live"),
@@ -65,11 +72,16 @@ class EligibilityForm(forms.Form):
     honest = forms.BooleanField(label=_("I declare on my honour that this is true."))
     person = forms.EmailField(label=_("E-mail of the citizen (agents only)"), required=False)
 
-    def __init__(self, *args, organisation=None, agent=False, **kwargs):
+    def __init__(self, *args, organisation=None, agent=False, census=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = Area.objects.filter(organisation=organisation)
         if not agent:
             del self.fields["person"]
+        if census:  # names as on the electoral list; the neighbourhood is the list's
+            self.fields["first_name"].required = self.fields["last_name"].required = True
+            del self.fields["area"]
+        else:
+            del self.fields["first_name"], self.fields["last_name"]
 
 
 class ReviewForm(forms.ModelForm):
@@ -89,6 +101,22 @@ class ReceiptForm(forms.Form):
                            help_text=_("The code shown after your vote, e.g. ABCD-EFGH-JKLM-NPQR"))
 
 
+def parse_projects(raw: str) -> dict[str, int]:
+    """"12, 15" or, for points, "12:3, 15:2" → {project id: points}."""
+    out: dict[str, int] = {}
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        pid, _sep, points = part.partition(":")
+        try:
+            out[str(int(pid))] = int(points) if points else 1
+        except ValueError as error:
+            raise forms.ValidationError(_("Write project numbers separated by commas."))\
+                from error
+    return out
+
+
 class PaperForm(forms.Form):
     budget = forms.ModelChoiceField(label=_("Budget"), queryset=Budget.objects.none())
     station = forms.CharField(label=_("Polling station"), max_length=120)
@@ -103,19 +131,7 @@ class PaperForm(forms.Form):
         self.fields["budget"].queryset = Budget.objects.filter(component=component)
 
     def clean_projects(self):
-        raw = self.cleaned_data["projects"]
-        out: dict[str, int] = {}
-        for part in raw.replace(";", ",").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            pid, _sep, points = part.partition(":")
-            try:
-                out[str(int(pid))] = int(points) if points else 1
-            except ValueError as error:
-                raise forms.ValidationError(_("Write project numbers separated by commas."))\
-                    from error
-        return out
+        return parse_projects(self.cleaned_data["projects"])
 
 
 class WorksForm(forms.Form):
@@ -138,3 +154,69 @@ class MergeForm(forms.Form):
     def __init__(self, *args, budget=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["into"].queryset = BudgetProject.objects.filter(budget=budget)
+
+
+class CensusForm(forms.Form):
+    file = forms.FileField(label=_("Census or electoral list (CSV)"),
+                           help_text=_("Columns: nom, prénom, date de naissance, quartier, "
+                                       "adresse (optional); separated by commas or "
+                                       "semicolons; dates as 31/12/2001 or 2001-12-31."))
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label=_("Your voting code"), max_length=40,
+                           help_text=_("The code printed on your letter or given at the desk, "
+                                       "e.g. ABCD-EFGH-JKLM-NPQR"),
+                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+
+class PersonForm(forms.Form):
+    """A person met by an agent: an account's e-mail, or names and date of birth."""
+
+    email = forms.EmailField(label=_("E-mail of the person's account"), required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    birth_date = forms.DateField(label=_("Date of birth"), required=False,
+                                 help_text=_("Format: 2001-12-31"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    area = forms.ModelChoiceField(label=_("Neighbourhood where the person lives"),
+                                  queryset=Area.objects.none(), required=False)
+    checked = forms.BooleanField(label=_("I checked the person's identity, age and "
+                                         "address."))
+
+    def __init__(self, *args, component=None, with_email=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = Area.objects.filter(
+            organisation=component.space.organisation)
+        if (component.settings or {}).get("census"):
+            del self.fields["area"]  # the list gives it
+        if not with_email:
+            del self.fields["email"]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("email") and not (data.get("first_name") and data.get("last_name")
+                                          and data.get("birth_date")):
+            raise forms.ValidationError(_("Give the person's e-mail, or their names and date "
+                                          "of birth."))
+        return data
+
+
+class AgentVoteForm(PersonForm):
+    budget = forms.ModelChoiceField(label=_("Budget"), queryset=Budget.objects.none())
+    station = forms.CharField(label=_("Desk or phone line"), max_length=120, required=False)
+    projects = forms.CharField(label=_("Numbers of the projects chosen"),
+                               help_text=_("Separated by commas; for points: 12:3, 15:2"))
+
+    def __init__(self, *args, component=None, **kwargs):
+        super().__init__(*args, component=component, **kwargs)
+        self.fields["budget"].queryset = Budget.objects.filter(component=component)
+
+    def clean_projects(self):
+        return parse_projects(self.cleaned_data["projects"])
+
+
+class PhotoForm(forms.Form):
+    image = forms.FileField(label=_("Photo (JPEG, PNG, WebP or GIF, 5 MB at most)"))
+    alt_text = forms.CharField(label=_("Describe the photo for people who cannot see it"),
+                               max_length=250)

@@ -207,6 +207,8 @@ class Eligibility(models.Model):
     age_confirmed = models.BooleanField(default=False)
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
+    census_entry = models.OneToOneField("CensusEntry", on_delete=models.SET_NULL, null=True,
+                                        blank=True, related_name="eligibility")
     declared_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -221,6 +223,7 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("online")
     PAPER = "paper", _("paper")
     AGENT = "agent", _("entered by an agent")
+    CODE = "code", _("with a voting code")
 
 
 class VoterRecord(models.Model):
@@ -334,3 +337,107 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CensusEntry(models.Model):
+    """One line of the census or electoral list uploaded by the city (eligibility check)."""
+
+    component = models.ForeignKey("spaces.Component", on_delete=models.CASCADE,
+                                  related_name="budget_census")
+    identity_key = models.CharField(max_length=80)
+    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(_("first name"), max_length=100)
+    birth_date = models.DateField(_("date of birth"))
+    area = models.ForeignKey("organisations.Area", on_delete=models.PROTECT,
+                             verbose_name=_("neighbourhood"))
+    address = models.TextField(_("postal address"), blank=True)
+    line = models.PositiveIntegerField(_("line of the file"))
+
+    class Meta:
+        verbose_name = _("census entry")
+        verbose_name_plural = _("census entries")
+        ordering = ["line"]
+        constraints = [models.UniqueConstraint(fields=["component", "identity_key"],
+                                               name="one_census_entry_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def voter_key(self) -> str:
+        return f"census:{self.pk}"
+
+
+class VotingCode(models.Model):
+    """A one-time code to vote without an account (letter or desk); only its hash is stored.
+
+    Its holder may cast one ballot per budget open to ``area`` (one in all under the "any one
+    budget" rule): ``VoterRecord`` (unique per budget and voter key) is the constraint, this
+    row is locked while a ballot is cast. Nothing links a code to a ballot (ADR 0004).
+    """
+
+    class Channel(models.TextChoices):
+        LETTER = "letter", _("letter")
+        DESK = "desk", _("desk")
+
+    component = models.ForeignKey("spaces.Component", on_delete=models.CASCADE,
+                                  related_name="budget_voting_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    area = models.ForeignKey("organisations.Area", on_delete=models.PROTECT,
+                             verbose_name=_("neighbourhood"))
+    census_entry = models.OneToOneField(CensusEntry, on_delete=models.CASCADE, null=True,
+                                        blank=True, related_name="voting_code")
+    #: without a census list, the hash of the name and date of birth checked at the desk
+    identity_key = models.CharField(max_length=80, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
+    issued_on = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.pk}"
+
+    @property
+    def voter_key(self) -> str:
+        """The holder in the lists of who voted: their census line, else their identity as
+        checked at the desk (as for an agent's vote), so that a second code is no second
+        vote."""
+        if self.census_entry_id:
+            return f"census:{self.census_entry_id}"
+        return self.identity_key or f"code:{self.pk}"
+
+
+class ProjectPhoto(models.Model):
+    """A photo of a project (re-encoded without metadata), shown with its text alternative."""
+
+    project = models.ForeignKey(BudgetProject, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to="budgets/%Y/%m/")
+    alt_text = models.CharField(_("description of the photo (for blind people)"),
+                                max_length=250)
+    size = models.PositiveIntegerField()
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.alt_text
+
+
+class ProjectFollower(models.Model):
+    """A person who follows a project (its authors follow it too): they get its news."""
+
+    project = models.ForeignKey(BudgetProject, on_delete=models.CASCADE,
+                                related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="followed_budget_projects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"],
+                                               name="one_follow_per_project")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} — {self.user_id}"

@@ -37,3 +37,22 @@ def can_enter_for_citizens(user, component: Component) -> bool:
 
 def can_publish(user, component: Component) -> bool:
     return space_rules.can_manage_space(user, component.space)
+
+
+def can_vote_with_code(component: Component) -> bool:
+    """Anybody holding a voting code, while the vote is open, if the city accepts codes."""
+    return (bool((component.settings or {}).get("voting_codes")) and vote_is_open(component)
+            and space_rules.can_view_component(None, component))
+
+
+def can_add_photo(user, project) -> bool:
+    """Authors and co-authors while projects are submitted; the space's staff at any time."""
+    component = project.budget.component
+    if can_configure(user, component):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if can_enter_for_citizens(user, component) and project.entered_by_id == user.pk:
+        return True
+    is_author = project.author_id == user.pk or project.coauthors.filter(pk=user.pk).exists()
+    return is_author and can_submit(user, component)

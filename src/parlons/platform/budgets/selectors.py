@@ -54,22 +54,42 @@ def eligibility_of(component: Component, user) -> Eligibility | None:
         "area").first()
 
 
+def voter_key(component: Component, user) -> str:
+    """The key of ``user`` in the list of who voted: the census line they were matched to
+    (so that a letter code and an account count as one person), else their account."""
+    entry = (Eligibility.objects.filter(component=component, user=user)
+             .values_list("census_entry_id", flat=True).first())
+    return f"census:{entry}" if entry else f"user:{user.pk}"
+
+
 def eligible_budgets(component: Component, user) -> list[Budget]:
     """Budgets ``user`` may vote in under the component's eligibility rule."""
     eligibility = eligibility_of(component, user)
     if eligibility is None or not eligibility.age_confirmed:
         return []
+    if (component.settings or {}).get("census") and not eligibility.census_entry_id:
+        return []  # declared before the city checked voters against its list: declare again
+    key = (f"census:{eligibility.census_entry_id}" if eligibility.census_entry_id
+           else f"user:{user.pk}")
+    return budgets_for(component, eligibility.area_id, key, user=user)
+
+
+def budgets_for(component: Component, area_id: int | None, key: str, user=None
+                ) -> list[Budget]:
+    """Budgets open to a voter of neighbourhood ``area_id`` known as ``key`` in the lists of
+    who voted (under "any one budget": only the one they already voted in, if any)."""
     budgets = list(budgets_of(component))
     rule = (component.settings or {}).get("eligibility", "area_and_city")
     if rule == "any_one":
-        voted = set(Ballot.objects.filter(budget__in=budgets, voter=user)
-                    .values_list("budget_id", flat=True))
-        voted |= set(component.budgets.filter(voter_records__voter_key=f"user:{user.pk}")
-                     .values_list("pk", flat=True))
+        voted = set(component.budgets.filter(voter_records__voter_key=key)
+                    .values_list("pk", flat=True))
+        if user is not None:
+            voted |= set(Ballot.objects.filter(budget__in=budgets, voter=user)
+                         .values_list("budget_id", flat=True))
         if voted:
             return [b for b in budgets if b.pk in voted]
         return budgets
-    return [b for b in budgets if b.area_id is None or b.area_id == eligibility.area_id]
+    return [b for b in budgets if b.area_id is None or b.area_id == area_id]
 
 
 def own_ballot(budget: Budget, user) -> Ballot | None:
@@ -80,7 +100,7 @@ def own_ballot(budget: Budget, user) -> Ballot | None:
 
 
 def has_voted(budget: Budget, user) -> bool:
-    return budget.voter_records.filter(voter_key=f"user:{user.pk}").exists()
+    return budget.voter_records.filter(voter_key=voter_key(budget.component, user)).exists()
 
 
 def review_progress(component: Component) -> list[dict]:

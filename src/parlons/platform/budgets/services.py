@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from parlons.platform.budgets import rules
 from parlons.platform.budgets.models import (
@@ -23,6 +24,8 @@ from parlons.platform.budgets.models import (
     Milestone,
     PaperEntry,
     PaperSheet,
+    ProjectFollower,
+    ProjectPhoto,
     Review,
     VoterRecord,
 )
@@ -84,19 +87,28 @@ def update_budget(*, actor, budget: Budget, **fields) -> Budget:
 
 @transaction.atomic
 def set_component_rules(*, actor, component: Component, eligibility: str,
-                        minimum_age: int) -> Component:
+                        minimum_age: int, census: bool | None = None,
+                        voting_codes: bool | None = None) -> Component:
+    """Who may vote where, the minimum age, whether voters are checked against the uploaded
+    census list, and whether one-time voting codes (no account needed) are accepted."""
     if not rules.can_configure(actor, component):
         raise PermissionDenied
     component = Component.objects.select_for_update().get(pk=component.pk)
     current = component.settings or {}
-    if (current.get("eligibility"), current.get("minimum_age")) != (eligibility, minimum_age) \
+    census = bool(current.get("census")) if census is None else bool(census)
+    voting_codes = bool(current.get("voting_codes")) if voting_codes is None \
+        else bool(voting_codes)
+    new = (eligibility, minimum_age, census, voting_codes)
+    if (current.get("eligibility"), current.get("minimum_age"), bool(current.get("census")),
+            bool(current.get("voting_codes"))) != new \
             and (rules.vote_is_open(component) or component.budgets.filter(
                 frozen_at__isnull=False).exists()):
         raise ValidationError(_("The voting and counting rules are frozen since the vote "
                                 "opened: they cannot be changed."))
     if eligibility not in ELIGIBILITY_RULES or not 0 <= minimum_age <= 120:
         raise ValidationError(_("Invalid eligibility rule."))
-    component.settings = {**current, "eligibility": eligibility, "minimum_age": minimum_age}
+    component.settings = {**current, "eligibility": eligibility, "minimum_age": minimum_age,
+                          "census": census, "voting_codes": voting_codes}
     component.save(update_fields=["settings"])
     return component
 
@@ -231,15 +243,34 @@ def publish_decisions(*, actor, budget: Budget) -> int:
         project.save(update_fields=["state", "public_reason", "reviewed_cost", "merged_into"])
     budget.decisions_published_at = timezone.now()
     budget.save(update_fields=["decisions_published_at"])
+    _notify_states(budget)
     return len(reviews)
 
 
 # --- eligibility and vote -------------------------------------------------------------------
 
+def age_on(birth_date, today) -> int:
+    return today.year - birth_date.year - ((today.month, today.day)
+                                           < (birth_date.month, birth_date.day))
+
+
+def check_age(component: Component, birth_date) -> None:
+    """Refuse an impossible date of birth or a person below the component's minimum age."""
+    minimum = int((component.settings or {}).get("minimum_age", 0))
+    today = timezone.localdate()
+    if birth_date > today or age_on(birth_date, today) > 130:
+        raise ValidationError(_("Invalid date of birth."))
+    if age_on(birth_date, today) < minimum:
+        raise ValidationError(_("You must be at least %(age)s years old to vote.")
+                              % {"age": minimum})
+
+
 @transaction.atomic
-def declare_eligibility(*, actor, component: Component, area, birth_date, person=None
-                        ) -> Eligibility:
-    """Self-declaration (``person`` None) or an agent's check of a citizen."""
+def declare_eligibility(*, actor, component: Component, area, birth_date, person=None,
+                        first_name: str = "", last_name: str = "") -> Eligibility:
+    """Self-declaration (``person`` None) or an agent's check of a citizen. When the city
+    checks voters against its census list, the name and date of birth must be on it and the
+    neighbourhood is the list's."""
     if person is not None and person != actor:
         if not rules.can_enter_for_citizens(actor, component):
             raise PermissionDenied
@@ -247,21 +278,31 @@ def declare_eligibility(*, actor, component: Component, area, birth_date, person
         person = actor
         if not getattr(actor, "is_authenticated", False):
             raise PermissionDenied
-    if area.organisation_id != component.space.organisation_id:
+    entry = None
+    if (component.settings or {}).get("census"):
+        from parlons.platform.budgets import census
+
+        entry = census.find_entry(component, first_name, last_name, birth_date)
+        area = entry.area
+        from parlons.platform.budgets import selectors
+
+        keys = {f"user:{person.pk}", selectors.voter_key(component, person)} - {
+            entry.voter_key}
+        if VoterRecord.objects.filter(budget__component=component, voter_key__in=keys).exists():
+            raise ValidationError(_("This account has already voted: its declaration can no "
+                                    "longer change."))
+    if area is None or area.organisation_id != component.space.organisation_id:
         raise PermissionDenied
-    minimum = int((component.settings or {}).get("minimum_age", 0))
-    today = timezone.localdate()
-    age = today.year - birth_date.year - ((today.month, today.day)
-                                          < (birth_date.month, birth_date.day))
-    if birth_date > today or age > 130:
-        raise ValidationError(_("Invalid date of birth."))
-    if age < minimum:
-        raise ValidationError(_("You must be at least %(age)s years old to vote.")
-                              % {"age": minimum})
-    eligibility, _c = Eligibility.objects.update_or_create(
-        component=component, user=person,
-        defaults={"area": area, "age_confirmed": True,
-                  "checked_by": actor if person != actor else None})
+    check_age(component, birth_date)
+    defaults = {"area": area, "age_confirmed": True, "census_entry": entry,
+                "checked_by": actor if person != actor else None}
+    try:
+        with transaction.atomic():
+            eligibility, _c = Eligibility.objects.update_or_create(
+                component=component, user=person, defaults=defaults)
+    except IntegrityError as error:
+        raise ValidationError(_("This person of the electoral list is already registered "
+                                "with another account.")) from error
     return eligibility
 
 
@@ -373,7 +414,8 @@ def cast_ballot(*, actor, budget: Budget, choices: dict, receipt: str, voter=Non
                                 "again."))
     cleaned = clean_choices(budget, choices)
     freeze(budget)
-    return _record(budget, f"user:{voter.pk}", voter, cleaned, code, channel, station)
+    return _record(budget, selectors.voter_key(component, voter), voter, cleaned, code, channel,
+                   station)
 
 
 def _record(budget: Budget, voter_key: str, user, choices: dict[int, int], code: str,
@@ -387,14 +429,16 @@ def _record(budget: Budget, voter_key: str, user, choices: dict[int, int], code:
     if not created and record.channel == Channel.PAPER and channel != Channel.PAPER:
         raise ValidationError(_("A paper ballot was already counted for this person in this "
                                 "budget."))
-    if budget.secret_ballot:
+    if budget.secret_ballot or user is None:  # no account: only the receipt finds the ballot
         ballot = None if created else Ballot.objects.filter(
             budget=budget, receipt_hash=digest).first()
         if ballot is None and not created:
             raise ValidationError(_("You have already voted in this budget. To change your "
                                     "vote, enter the receipt code you were given."))
     else:
-        ballot = Ballot.objects.filter(budget=budget, voter=user).first() if user else None
+        ballot = Ballot.objects.filter(budget=budget, voter=user).first()
+        if ballot is None and not created:  # the same person voted with a code or by an agent
+            raise ValidationError(_("You have already voted in this budget."))
     if ballot is None:
         try:
             with transaction.atomic():
@@ -414,6 +458,81 @@ def _record(budget: Budget, voter_key: str, user, choices: dict[int, int], code:
     ballot.save(update_fields=["receipt_hash", "updated_on"])
     _write_choices(ballot, choices, replace=True)
     return ballot
+
+
+@transaction.atomic
+def cast_ballot_with_code(*, budget: Budget, code: str, choices: dict, receipt: str) -> Ballot:
+    """Cast (or, with the receipt, change) the ballot of the holder of a voting code.
+
+    The code's row is locked, so that two submissions with one code are serialised; the list
+    of who voted (``VoterRecord``, unique per budget and voter key) makes "one ballot per code
+    and budget" a database invariant. The ballot itself carries no trace of the code.
+    """
+    from parlons.platform.budgets import census, selectors
+
+    budget = _fresh(budget)
+    component = budget.component
+    if not rules.can_vote_with_code(component):
+        raise PermissionDenied
+    voting_code = census.find_code(component, code, lock=True)
+    if voting_code is None:
+        raise ValidationError(_("This voting code is not valid."))
+    key = voting_code.voter_key
+    if budget.pk not in {b.pk for b in selectors.budgets_for(component, voting_code.area_id,
+                                                              key)}:
+        raise ValidationError(_("This voting code does not give access to this budget."))
+    receipt_code = normalise_receipt(receipt)
+    if receipt_code is None:
+        raise ValidationError(_("The ballot form was altered or has expired: please start "
+                                "again."))
+    cleaned = clean_choices(budget, choices)
+    freeze(budget)
+    return _record(budget, key, None, cleaned, receipt_code, Channel.CODE, "")
+
+
+@transaction.atomic
+def cast_for_person(*, actor, budget: Budget, choices: dict, receipt: str, email: str = "",
+                    first_name: str = "", last_name: str = "", birth_date=None, area=None,
+                    station: str = "") -> Ballot:
+    """An agent records the ballot of a person met at a desk or on the phone.
+
+    The person is an account (e-mail; their eligibility is checked as for an online vote) or,
+    without an account, a name and date of birth: on the census list when the city uses one,
+    otherwise checked by the agent (age and neighbourhood). A person is one voter key whatever
+    the channel, so they cannot also vote online or on paper.
+    """
+    from parlons.platform.accounts.models import User
+    from parlons.platform.budgets import census, selectors
+
+    budget = _fresh(budget)
+    component = budget.component
+    if not rules.can_enter_for_citizens(actor, component) or not rules.vote_is_open(component):
+        raise PermissionDenied
+    if email.strip():
+        person = User.objects.filter(email=email.strip().lower()).first()
+        if person is None:
+            raise ValidationError(_("No account has this e-mail address."))
+        return cast_ballot(actor=actor, budget=budget, choices=choices, receipt=receipt,
+                           voter=person, channel=Channel.AGENT, station=station)
+    if birth_date is None or not (first_name.strip() and last_name.strip()):
+        raise ValidationError(_("Give the person's e-mail, or their names and date of birth."))
+    check_age(component, birth_date)
+    if (component.settings or {}).get("census"):
+        entry = census.find_entry(component, first_name, last_name, birth_date)
+        key, area = entry.voter_key, entry.area
+    else:
+        if area is None or area.organisation_id != component.space.organisation_id:
+            raise ValidationError(_("Choose the neighbourhood where the person lives."))
+        key = identity_key(f"{last_name} {first_name} {birth_date.isoformat()}")
+    if budget.pk not in {b.pk for b in selectors.budgets_for(component, area.pk, key)}:
+        raise ValidationError(_("This person may not vote in this budget (neighbourhood)."))
+    code = normalise_receipt(receipt)
+    if code is None:
+        raise ValidationError(_("The ballot form was altered or has expired: please start "
+                                "again."))
+    cleaned = clean_choices(budget, choices)
+    freeze(budget)
+    return _record(budget, key, None, cleaned, code, Channel.AGENT, station.strip())
 
 
 def check_receipt(component: Component, code: str) -> Ballot | None:
@@ -524,6 +643,10 @@ def publish_results(*, actor, budget: Budget) -> Budget:
         raise ValidationError(_("Count the ballots before publishing the results."))
     budget.results_published_at = timezone.now()
     budget.save(update_fields=["results_published_at"])
+    winners = set(budget.results.get("main", {}).get("winners", []))
+    for project in budget.projects.filter(state=BudgetProject.State.FEASIBLE):
+        notify_followers(project, WON_NEWS if project.pk in winners else LOST_NEWS,
+                         {"title": project.title}, f"results-{project.pk}")
     return budget
 
 
@@ -537,8 +660,14 @@ def update_works(*, actor, project: BudgetProject, works_status: str, progress: 
     if works_status not in BudgetProject.Works.values:
         raise ValidationError(_("Unknown status."))
     project = BudgetProject.objects.select_for_update().get(pk=project.pk)
+    changed = (project.works_status, project.progress) != (works_status, int(progress))
     project.works_status, project.progress = works_status, int(progress)
     project.save(update_fields=["works_status", "progress"])
+    if changed:
+        notify_followers(project, WORKS_NEWS,
+                         {"title": project.title, "status": works_status,
+                          "progress": project.progress},
+                         f"works-{project.pk}-{works_status}-{project.progress}")
     return project
 
 
@@ -547,8 +676,92 @@ def add_milestone(*, actor, project: BudgetProject, date, title: str, text: str 
                   ) -> Milestone:
     if not rules.can_configure(actor, project.budget.component):
         raise PermissionDenied
-    return Milestone.objects.create(project=project, date=date, title=title.strip(),
-                                    text=sanitize_html(text))
+    milestone = Milestone.objects.create(project=project, date=date, title=title.strip(),
+                                         text=sanitize_html(text))
+    notify_followers(project, MILESTONE_NEWS, {"title": project.title,
+                                               "milestone": milestone.title},
+                     f"milestone-{milestone.pk}")
+    return milestone
+
+
+# --- photos, followers, notifications --------------------------------------------------------
+
+MAX_PHOTOS = 6
+
+
+@transaction.atomic
+def add_photo(*, actor, project: BudgetProject, upload, alt_text: str) -> ProjectPhoto:
+    """Add a photo: the type is read from the content and the image re-encoded without its
+    metadata (EXIF, GPS) by the attachments code shared with proposals."""
+    from parlons.platform.proposals import files
+
+    project = BudgetProject.objects.select_for_update().select_related(
+        "budget__component__space").get(pk=project.pk)
+    if not rules.can_add_photo(actor, project):
+        raise PermissionDenied
+    alt_text = " ".join((alt_text or "").split())
+    if not alt_text:
+        raise ValidationError(_("Describe the photo for people who cannot see it."))
+    if project.photos.count() >= MAX_PHOTOS:
+        raise ValidationError(_("A project has at most %(n)s photos.") % {"n": MAX_PHOTOS})
+    checked = files.check_upload(upload)
+    if checked.kind != "image":
+        raise ValidationError(_("Only images (JPEG, PNG, WebP, GIF) are accepted."))
+    return ProjectPhoto.objects.create(project=project, image=checked.content,
+                                       alt_text=alt_text[:250], size=checked.size,
+                                       added_by=actor)
+
+
+@transaction.atomic
+def delete_photo(*, actor, photo: ProjectPhoto) -> None:
+    if not rules.can_add_photo(actor, photo.project):
+        raise PermissionDenied
+    photo.image.delete(save=False)
+    photo.delete()
+
+
+def set_following(*, actor, project: BudgetProject, follow: bool) -> bool:
+    """Follow (or stop following) a project's news; idempotent under concurrent clicks."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied
+    from parlons.platform.spaces import rules as space_rules
+
+    if not space_rules.can_view_component(actor, project.budget.component):
+        raise PermissionDenied
+    if follow:
+        ProjectFollower.objects.get_or_create(project=project, user=actor)
+    else:
+        ProjectFollower.objects.filter(project=project, user=actor).delete()
+    return follow
+
+
+def followers_of(project: BudgetProject) -> set[int]:
+    """People who get a project's news: its followers, author and co-authors."""
+    ids = set(project.followers.values_list("user_id", flat=True))
+    ids |= set(project.coauthors.values_list("pk", flat=True))
+    if project.author_id:
+        ids.add(project.author_id)
+    return ids
+
+
+def notify_followers(project: BudgetProject, template: str, params: dict, key: str) -> None:
+    """After commit, a Celery task notifies each follower (in-app and e-mail, in their own
+    language) through the notification service shared with proposals."""
+    from parlons.platform.budgets import tasks
+
+    transaction.on_commit(lambda: tasks.notify_project.delay(project.pk, template, params, key))
+
+
+def _notify_states(budget: Budget) -> None:
+    for project in budget.projects.all():
+        notify_followers(project, STATE_NEWS, {"title": project.title}, f"state-{project.pk}")
+
+
+STATE_NEWS = gettext_noop("The feasibility study of “%(title)s” is published: see its page.")
+WORKS_NEWS = gettext_noop("News of the works of “%(title)s”: %(status)s, %(progress)s %% done.")
+MILESTONE_NEWS = gettext_noop("New step for “%(title)s”: %(milestone)s.")
+WON_NEWS = gettext_noop("Results published: “%(title)s” is funded!")
+LOST_NEWS = gettext_noop("Results published: “%(title)s” is not funded this time.")
 
 
 # --- personal data ----------------------------------------------------------------------------
@@ -562,6 +775,8 @@ def export_personal_data(user) -> dict:
                             "component", "area")],
         "voted_in": [r.budget.title for r in VoterRecord.objects.filter(user=user)
                      .select_related("budget")],
+        "following": [f.project.title for f in ProjectFollower.objects.filter(user=user)
+                      .select_related("project")],
     }
 
 
@@ -570,3 +785,5 @@ def anonymise_personal_data(user) -> None:
     Eligibility.objects.filter(user=user).delete()
     Ballot.objects.filter(voter=user).update(voter=None)
     VoterRecord.objects.filter(user=user).update(user=None)
+    ProjectFollower.objects.filter(user=user).delete()
+    ProjectPhoto.objects.filter(added_by=user).update(added_by=None)

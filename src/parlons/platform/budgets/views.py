@@ -18,22 +18,35 @@ from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
 from parlons.platform.accounts.models import User
-from parlons.platform.budgets import counting, rules, selectors, services
+from parlons.platform.budgets import census, counting, rules, selectors, services
 from parlons.platform.budgets.forms import (
+    AgentVoteForm,
     BudgetForm,
+    CensusForm,
+    CodeForm,
     ComponentRulesForm,
     EligibilityForm,
     MergeForm,
     MilestoneForm,
     PaperForm,
+    PersonForm,
+    PhotoForm,
     ProjectForm,
     ReceiptForm,
     ReviewForm,
     WorksForm,
 )
-from parlons.platform.budgets.models import Budget, BudgetProject, PaperSheet, Review
+from parlons.platform.budgets.models import (
+    Budget,
+    BudgetProject,
+    PaperSheet,
+    ProjectPhoto,
+    Review,
+    VoterRecord,
+)
 
 VOTE_RATE = getattr(settings, "PARLONS_RATE_LIMITS", {}).get("vote", "30/m")
+CODE_RATE = getattr(settings, "PARLONS_RATE_LIMITS", {}).get("voting_code", "20/m")
 RECEIPT_RATE = getattr(settings, "PARLONS_RATE_LIMITS", {}).get("receipt", "20/m")
 
 
@@ -66,6 +79,9 @@ def overview(request, component, context):
         "can_vote": rules.can_vote(user, component),
         "can_review": rules.can_review(user, component),
         "can_enter": rules.can_enter_for_citizens(user, component),
+        "can_code": rules.can_vote_with_code(component),
+        "vote_open": rules.vote_is_open(component),
+        "codes": bool((component.settings or {}).get("voting_codes")),
         "eligibility": selectors.eligibility_of(component, user),
         "eligible": {b.pk for b in selectors.eligible_budgets(component, user)},
         "voted": {b.pk for b in budgets if user.is_authenticated
@@ -75,9 +91,57 @@ def overview(request, component, context):
 
 def project_detail(request, component, context):
     project = selectors.get_project(component, request.GET.get("p"))
+    user = request.user
     return render(request, "budgets/project.html", {
         **context, "project": project, "milestones": project.milestones.all(),
+        "photos": project.photos.all(), "can_add_photo": rules.can_add_photo(user, project),
+        "following": user.is_authenticated and project.followers.filter(user=user).exists(),
         "published": bool(project.budget.decisions_published_at)})
+
+
+def photo(request, component, context):
+    """Add (or remove) a photo of a project: authors while submitting, staff any time."""
+    project = selectors.get_project(component, request.GET.get("p"))
+    if not rules.can_add_photo(request.user, project):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied
+    back = _url(request, v="project", p=project.pk)
+    if request.method == "POST" and request.POST.get("delete"):
+        photo_id = request.POST["delete"]
+        item = get_object_or_404(ProjectPhoto, project=project,
+                                 pk=int(photo_id) if photo_id.isdigit() else 0)
+        services.delete_photo(actor=request.user, photo=item)
+        messages.success(request, _("The photo was removed."))
+        return redirect(back)
+    form = PhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_photo(actor=request.user, project=project,
+                               upload=form.cleaned_data["image"],
+                               alt_text=form.cleaned_data["alt_text"])
+        except ValidationError as error:
+            form.add_error("image", _errors(error))
+        else:
+            messages.success(request, _("The photo was added."))
+            return redirect(back)
+    return render(request, "budgets/photo.html",
+                  {**context, "project": project, "form": form,
+                   "photos": project.photos.all()}, status=400 if form.errors else 200)
+
+
+def follow(request, component, context):
+    """POST: follow or stop following a project's news (status, works, results)."""
+    if request.method != "POST":
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    project = selectors.get_project(component, request.GET.get("p"))
+    following = services.set_following(actor=request.user, project=project,
+                                       follow=request.POST.get("follow") == "1")
+    messages.success(request, _("You will receive the news of this project.") if following
+                     else _("You no longer receive the news of this project."))
+    return redirect(_url(request, v="project", p=project.pk))
 
 
 def submit(request, component, context):
@@ -121,8 +185,10 @@ def eligibility(request, component, context):
     agent = rules.can_enter_for_citizens(request.user, component)
     current = selectors.eligibility_of(component, request.user)
     initial = {"area": current.area_id} if current else {}
+    census_check = bool((component.settings or {}).get("census"))
     form = EligibilityForm(request.POST or None, initial=initial,
-                           organisation=component.space.organisation, agent=agent)
+                           organisation=component.space.organisation, agent=agent,
+                           census=census_check)
     if request.method == "POST" and form.is_valid():
         person = None
         if form.cleaned_data.get("person"):
@@ -132,8 +198,11 @@ def eligibility(request, component, context):
         if not form.errors:
             try:
                 services.declare_eligibility(
-                    actor=request.user, component=component, area=form.cleaned_data["area"],
-                    birth_date=form.cleaned_data["birth_date"], person=person)
+                    actor=request.user, component=component,
+                    area=form.cleaned_data.get("area"),
+                    birth_date=form.cleaned_data["birth_date"], person=person,
+                    first_name=form.cleaned_data.get("first_name", ""),
+                    last_name=form.cleaned_data.get("last_name", ""))
             except ValidationError as error:
                 form.add_error(None, _errors(error))
             else:
@@ -141,7 +210,8 @@ def eligibility(request, component, context):
                 return redirect(request.path)
     minimum_age = (component.settings or {}).get("minimum_age", 0)
     return render(request, "budgets/eligibility.html",
-                  {**context, "form": form, "minimum_age": minimum_age})
+                  {**context, "form": form, "minimum_age": minimum_age,
+                   "census": census_check})
 
 
 def _choices_from(request, budget: Budget) -> dict:
@@ -189,15 +259,32 @@ def vote(request, component, context):
         messages.error(request, _("Declare your age and neighbourhood first: only budgets "
                                   "you may vote in are open to you."))
         return redirect(_url(request, v="eligibility"))
-    projects = list(selectors.votable_projects(budget))
     ballot = selectors.own_ballot(budget, request.user)
-    voted = selectors.has_voted(budget, request.user)
     choices: dict = {}
     if ballot is not None:
         choices = {str(c.project_id): c.points for c in ballot.choices.all()}
+
+    def cast(cleaned, receipt):
+        return services.cast_ballot(actor=request.user, budget=budget, choices=cleaned,
+                                    receipt=receipt)
+
+    return _ballot_steps(request, context, budget, voted=selectors.has_voted(
+        budget, request.user), cast=cast, choices=choices, action=f"?v=vote&b={budget.pk}")
+
+
+def _ballot_steps(request, context, budget: Budget, *, voted: bool, cast, choices: dict,
+                  action: str, hidden: dict | None = None):
+    """Basket → review-and-confirm (RGAA 11.12) → receipt, for every way of voting.
+
+    ``cast(cleaned choices, receipt)`` records the ballot; ``hidden`` fields (a voting code)
+    are carried by every form of the flow, never by the URL.
+    """
     error = None
     step = request.POST.get("step", "")
-    if request.method == "POST":
+    common = {**context, "budget": budget, "voted": voted, "action": action,
+              "hidden": hidden or {}, "previous": request.POST.get("previous", "")}
+    secret = budget.secret_ballot or bool(hidden)
+    if request.method == "POST" and step != "start":
         if _limited(request):
             from parlons.platform.common.views import rate_limited
 
@@ -210,26 +297,64 @@ def vote(request, component, context):
         else:
             if step == "review":
                 return render(request, "budgets/confirm.html", {
-                    **context, "budget": budget, "basket": _basket(budget, cleaned),
-                    "receipt": services.new_receipt(), "voted": voted,
-                    "previous": request.POST.get("previous", "")})
+                    **common, "basket": _basket(budget, cleaned),
+                    "receipt": services.new_receipt()})
             if step == "confirm":
                 receipt = request.POST.get("receipt", "")
-                if budget.secret_ballot and voted:
-                    receipt = request.POST.get("previous", "")
+                if secret and voted and request.POST.get("previous", "").strip():
+                    # a change: the receipt of the ballot; else a resent form keeps its own
+                    receipt = request.POST["previous"]
                 try:
-                    services.cast_ballot(actor=request.user, budget=budget, choices=cleaned,
-                                         receipt=receipt)
+                    cast(cleaned, receipt)
                 except ValidationError as exc:
                     error = _errors(exc)
                 else:
                     return render(request, "budgets/done.html", {
-                        **context, "budget": budget, "basket": _basket(budget, cleaned),
+                        **common, "basket": _basket(budget, cleaned),
                         "receipt": services.normalise_receipt(receipt)})
     return render(request, "budgets/vote.html", {
-        **context, "budget": budget, "projects": projects, "choices": choices,
-        "basket": _basket(budget, choices), "error": error, "voted": voted,
-        "previous": request.POST.get("previous", "")}, status=400 if error else 200)
+        **common, "projects": list(selectors.votable_projects(budget)), "choices": choices,
+        "basket": _basket(budget, choices), "error": error, "secret": secret},
+        status=400 if error else 200)
+
+
+def vote_with_code(request, component, context):
+    """Voting without an account: the code (letter or desk) is typed, then carried by the
+    forms of the flow (never in the URL nor in the session, see ADR 0004)."""
+    if not rules.can_vote_with_code(component):
+        raise Http404
+    form = CodeForm(request.POST or None)
+    if request.method != "POST":
+        return render(request, "budgets/code.html", {**context, "form": form})
+    if is_ratelimited(request, group="budgets.code", key="ip", rate=CODE_RATE, method="POST",
+                      increment=True):
+        from parlons.platform.common.views import rate_limited
+
+        return rate_limited(request)
+    voting_code = census.find_code(component, request.POST.get("code", "")) \
+        if form.is_valid() else None
+    if voting_code is None:
+        if form.is_valid():
+            form.add_error("code", _("This voting code is not valid."))
+        return render(request, "budgets/code.html", {**context, "form": form}, status=400)
+    code = services.normalise_receipt(form.cleaned_data["code"])
+    key = voting_code.voter_key
+    open_budgets = selectors.budgets_for(component, voting_code.area_id, key)
+    voted = set(VoterRecord.objects.filter(budget__in=open_budgets, voter_key=key)
+                .values_list("budget_id", flat=True))
+    if not request.GET.get("b"):
+        return render(request, "budgets/code_budgets.html", {
+            **context, "budgets": open_budgets, "voted": voted, "code": code})
+    budget = selectors.get_budget(component, request.GET.get("b"))
+    if budget.pk not in {b.pk for b in open_budgets}:
+        raise PermissionDenied
+
+    def cast(cleaned, receipt):
+        return services.cast_ballot_with_code(budget=budget, code=code, choices=cleaned,
+                                              receipt=receipt)
+
+    return _ballot_steps(request, context, budget, voted=budget.pk in voted, cast=cast,
+                         choices={}, action=f"?v=code&b={budget.pk}", hidden={"code": code})
 
 
 def basket(request, component, context):
@@ -261,6 +386,7 @@ def receipt(request, component, context):
 def _results_context(budget: Budget) -> dict:
     data = budget.results or {}
     projects = {str(p.pk): p for p in budget.projects.all()}
+    titles = {pid: p.title for pid, p in projects.items()}
     votes = data.get("votes", {})
     top = max(votes.values(), default=0) or 1
 
@@ -273,7 +399,8 @@ def _results_context(budget: Budget) -> dict:
                 continue
             out.append({"project": project, "votes": n, "funded": int(pid) in winners,
                         "width": int(round(20 * n / top)) * 5,
-                        "explanation": run.get("explanations", {}).get(pid, "")})
+                        "explanation": counting.explanation_text(
+                            run.get("explanations", {}).get(pid, ""), titles)})
         return out
 
     main = data.get("main", {})
@@ -360,10 +487,70 @@ def paper(request, component, context):
         "mismatches": selectors.mismatched_sheets(component)})
 
 
+def _agent_only(request, component) -> None:
+    if not rules.can_enter_for_citizens(request.user, component):
+        raise PermissionDenied if request.user.is_authenticated else Http404
+    if not rules.vote_is_open(component):
+        raise PermissionDenied
+
+
+def agent_vote(request, component, context):
+    """An agent records the ballot of a person at a desk or on the phone: identify, choose,
+    read the choice back (review), confirm; the receipt is given to the person."""
+    _agent_only(request, component)
+    form = AgentVoteForm(request.POST or None, component=component)
+    step = request.POST.get("step", "")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            cleaned = services.clean_choices(data["budget"], data["projects"])
+            if step == "confirm":
+                services.cast_for_person(
+                    actor=request.user, budget=data["budget"], choices=cleaned,
+                    receipt=request.POST.get("receipt", ""), email=data.get("email") or "",
+                    first_name=data.get("first_name", ""), last_name=data.get("last_name", ""),
+                    birth_date=data.get("birth_date"), area=data.get("area"),
+                    station=data.get("station", ""))
+        except ValidationError as error:
+            form.add_error(None, _errors(error))
+        else:
+            basket = _basket(data["budget"], cleaned)
+            if step == "confirm":
+                return render(request, "budgets/agent_done.html", {
+                    **context, "budget": data["budget"], "basket": basket,
+                    "receipt": services.normalise_receipt(request.POST.get("receipt", ""))})
+            return render(request, "budgets/agent_confirm.html", {
+                **context, "form": form, "budget": data["budget"], "basket": basket,
+                "receipt": services.new_receipt()})
+    return render(request, "budgets/agent_vote.html", {
+        **context, "form": form, "budgets": selectors.budgets_of(component)},
+        status=400 if form.errors else 200)
+
+
+def desk_code(request, component, context):
+    """An agent hands a one-time voting code to a person whose identity they checked."""
+    _agent_only(request, component)
+    form = PersonForm(request.POST or None, component=component, with_email=False)
+    code = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            code = census.issue_desk_code(
+                actor=request.user, component=component, first_name=data["first_name"],
+                last_name=data["last_name"], birth_date=data["birth_date"],
+                area=data.get("area"))
+        except ValidationError as error:
+            form.add_error(None, _errors(error))
+    return render(request, "budgets/desk_code.html", {**context, "form": form, "code": code},
+                  status=400 if form.errors else 200)
+
+
 FRONT_VIEWS = {"": overview, "project": project_detail, "submit": submit,
                "eligibility": eligibility, "vote": vote, "basket": basket, "receipt": receipt,
                "results": results, "export": export, "review": review_dashboard,
-               "review-project": review_project, "paper": paper}
+               "review-project": review_project, "paper": paper, "code": vote_with_code,
+               "agent-vote": agent_vote, "desk-code": desk_code, "photo": photo,
+               "follow": follow}
 
 
 # --- back office --------------------------------------------------------------------------------
@@ -385,14 +572,20 @@ def manage_budget(request, component, context):
     rules_form = ComponentRulesForm(
         request.POST if op == "rules" else None,
         initial={"eligibility": current.get("eligibility", "area_and_city"),
-                 "minimum_age": current.get("minimum_age", 0)})
+                 "minimum_age": current.get("minimum_age", 0),
+                 "census": bool(current.get("census")),
+                 "voting_codes": bool(current.get("voting_codes"))})
+    census_form = CensusForm(request.POST if op == "census" else None,
+                             request.FILES if op == "census" else None)
+    if request.method == "POST" and op == "letters":
+        return _letters(request, component)
     budget_form = BudgetForm(request.POST if op == "budget" else None, instance=edit,
                              organisation=organisation)
     simulation = None
     if request.method == "POST":
         try:
             done = _manage_post(request, component, op, budget, project, rules_form,
-                                budget_form, edit)
+                                budget_form, edit, census_form)
         except ValidationError as error:
             messages.error(request, _errors(error))
             done = False
@@ -407,6 +600,10 @@ def manage_budget(request, component, context):
         "progress": selectors.review_progress(component),
         "mismatches": selectors.mismatched_sheets(component).prefetch_related("entries"),
         "works_form": WorksForm(), "milestone_form": MilestoneForm(),
+        "census_form": census_form,
+        "census_size": component.budget_census.count(),
+        "letters_to_print": component.budget_census.filter(voting_code__isnull=True).count(),
+        "codes_issued": component.budget_voting_codes.count(),
         "evaluators": User.objects.filter(
             Q(organisation_roles__organisation=organisation,
               organisation_roles__role__in=["evaluator", "admin"])
@@ -414,15 +611,42 @@ def manage_budget(request, component, context):
     })
 
 
-def _manage_post(request, component, op, budget, project, rules_form, budget_form, edit):
+def _letters(request, component):
+    """Issue the codes of the people of the list who have none yet, as a PDF of letters."""
+    try:
+        pdf = census.print_letters(actor=request.user, component=component)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+        return redirect(request.path)
+    if pdf is None:
+        messages.info(request, _("Every person of the list already has a voting code."))
+        return redirect(request.path)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="codes-{component.pk}.pdf"'
+    return response
+
+
+def _manage_post(request, component, op, budget, project, rules_form, budget_form, edit,
+                 census_form):
     actor = request.user
     if op == "rules":
         if not rules_form.is_valid():
             return False
+        data = rules_form.cleaned_data
         services.set_component_rules(actor=actor, component=component,
-                                     eligibility=rules_form.cleaned_data["eligibility"],
-                                     minimum_age=rules_form.cleaned_data["minimum_age"])
+                                     eligibility=data["eligibility"],
+                                     minimum_age=data["minimum_age"], census=data["census"],
+                                     voting_codes=data["voting_codes"])
         messages.success(request, _("The voting rules were saved."))
+        return True
+    if op == "census":
+        if not census_form.is_valid():
+            return False
+        size = census.replace_census(actor=actor, component=component,
+                                     data=census_form.cleaned_data["file"].read(
+                                         census.MAX_FILE_SIZE + 1))
+        messages.success(request, _("The electoral list was replaced: %(n)s people.")
+                         % {"n": size})
         return True
     if op == "budget":
         if not budget_form.is_valid():
