@@ -100,6 +100,8 @@ class Client(threading.Thread):
         self.errors = 0
         self.kinds: dict[str, int] = {}
         self.browser_id = ""
+        self.ready = threading.Event()   # set once the first page is loaded
+        self.go = threading.Event()      # the clock starts: vote
 
     def run(self) -> None:
         import requests
@@ -118,6 +120,8 @@ class Client(threading.Thread):
             print(f"client: GET {url} answered {first.status_code}", file=sys.stderr)
             return
         token = CSRF_RE.search(html).group(1)
+        self.ready.set()
+        self.go.wait()
         match = STATEMENT_RE.search(html)
         statement = int(match.group(1)) if match else None
         all_ids: list[int] = []
@@ -241,17 +245,25 @@ def main() -> int:
         stop = threading.Event()
         workers = [Client(f"http://127.0.0.1:{port}", path, stop, seed=i, think=args.think)
                    for i in range(clients)]
+        for w in workers:  # every participant opens the page first, outside the clock
+            w.start()
+        for w in workers:
+            while w.is_alive() and not w.ready.wait(1.0):
+                pass
         t0 = time.perf_counter()
         cpu0 = server_cpu(procs[-1].pid)
+        worker = procs[-2] if "REDIS_URL" in env else None
+        worker_cpu0 = server_cpu(worker.pid) if worker else 0.0
         client_cpu0 = resource.getrusage(resource.RUSAGE_SELF)
         for w in workers:
-            w.start()
+            w.go.set()
         time.sleep(seconds)
         stop.set()
         for w in workers:
             w.join(60)
         elapsed = time.perf_counter() - t0
         cpu = server_cpu(procs[-1].pid) - cpu0
+        worker_cpu = (server_cpu(worker.pid) - worker_cpu0) if worker else 0.0
         usage = resource.getrusage(resource.RUSAGE_SELF)
         client_cpu = (usage.ru_utime + usage.ru_stime - client_cpu0.ru_utime
                       - client_cpu0.ru_stime)
@@ -281,7 +293,10 @@ def main() -> int:
     for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
         print(f"{'latency ' + name + ' (ms)':<28}{1000 * percentile(lat, q):>10.1f}")
     print(f"{'max latency (ms)':<28}{1000 * max(lat, default=0):>10.1f}")
+    print(f"{'wall time (s)':<28}{elapsed:>10.1f}")
+    print(f"{'server CPU (s)':<28}{cpu:>10.1f}")
     print(f"{'server CPU (ms per vote)':<28}{1000 * cpu / max(n, 1):>10.1f}")
+    print(f"{'Celery worker CPU (s)':<28}{worker_cpu:>10.1f}")
     print(f"{'client CPU (s)':<28}{client_cpu:>10.1f}")
     print(f"{'load average (1 min)':<28}{os.getloadavg()[0]:>10.1f}")
     print(f"{'maps computed (votes)':<28}{check['map_votes']:>10}")

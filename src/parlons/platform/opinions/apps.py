@@ -7,6 +7,8 @@ class OpinionsConfig(AppConfig):
     label = "opinions"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from parlons.platform.accounts import personal_data
         from parlons.platform.opinions import demo, personal, views
         from parlons.platform.spaces import registry
@@ -25,3 +27,7 @@ class OpinionsConfig(AppConfig):
         ))
         personal_data.register("opinions", export=personal.export, anonymise=personal.anonymise)
         register_loader(demo.load)
+        # Votes cast without an account in this browser join the account at login (the
+        # accounts app knows nothing of opinions: Django's login signal is the hook).
+        user_logged_in.connect(views.attach_browser_votes,
+                               dispatch_uid="parlons.opinions.attach_browser_votes")

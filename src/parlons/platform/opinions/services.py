@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
-from django.db.models import Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,14 +45,9 @@ def participant_for(component: Component, *, user=None, browser_id: str | None =
     return participant
 
 
-def cast_vote(*, actor, component: Component, participant: Participant, statement_id,
-              value: str, qualification: str = "") -> tuple[Vote, bool]:
-    """Record (or replace) the participant's vote. Concurrent submissions update one row."""
-    _check_kind(component)
-    if not rules.can_participate(actor, component, "vote"):
-        raise PermissionDenied
-    if participant.component_id != component.pk:
-        raise PermissionDenied
+def _validate_vote(component: Component, statement_id, value: str,
+                   qualification: str) -> tuple[int, int, str]:
+    """(statement pk, vote value, qualification) from a participant's input, no query."""
     if value not in VOTE_VALUES:
         raise OpinionsError(_("Unknown vote: choose agree, disagree or pass."))
     qualification = qualification or ""
@@ -65,30 +60,163 @@ def cast_vote(*, actor, component: Component, participant: Participant, statemen
         statement_pk = int(statement_id)
     except (TypeError, ValueError):
         raise OpinionsError(_("Unknown statement.")) from None
-    with transaction.atomic():
-        statement = Statement.objects.filter(component=component, pk=statement_pk,
-                                             state=Statement.State.ACCEPTED).first()
-        if statement is None:
-            raise OpinionsError(_("Unknown statement."))
-        vote, created = Vote.objects.update_or_create(
-            participant=participant, statement=statement,
-            defaults={"value": VOTE_VALUES[value], "qualification": qualification},
-            create_defaults={"value": VOTE_VALUES[value], "qualification": qualification,
-                             "component": component})
-        if created:
-            transaction.on_commit(lambda: schedule_recompute_if_due(component))
-    return vote, created
+    if not 0 < statement_pk < 2**63:
+        raise OpinionsError(_("Unknown statement."))
+    return statement_pk, int(VOTE_VALUES[value]), qualification
+
+
+def _upsert_vote(component: Component, statement_pk: int, value: int, qualification: str,
+                 who: tuple[str, object]) -> tuple[int, int] | None:
+    """One statement: ``INSERT … SELECT … ON CONFLICT (participant, statement) DO UPDATE``.
+
+    The SELECT joins the statement (accepted, of this component) and the participant
+    (``who`` = ("id" | "user_id" | "browser_id", value), in this component), so that a bad
+    statement or an unknown participant inserts nothing and returns None; otherwise
+    (vote id, participant id). The unique constraint makes concurrent submissions of the same
+    vote update one row (PostgreSQL and SQLite ≥ 3.35 both run it).
+    """
+    column = {"id": "id", "user_id": "user_id", "browser_id": "browser_id"}[who[0]]
+    qn = connection.ops.quote_name
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    # Only identifiers from the models and a fixed column name go into the text; every
+    # value is a bound parameter.
+    sql = (f"INSERT INTO {qn(Vote._meta.db_table)} (component_id, participant_id, "  # noqa: S608
+           "statement_id, value, qualification, created_at, updated_at) "
+           "SELECT s.component_id, p.id, s.id, %s, %s, %s, %s "
+           f"FROM {qn(Statement._meta.db_table)} s "
+           f"INNER JOIN {qn(Participant._meta.db_table)} p ON p.component_id = s.component_id "
+           f"WHERE s.id = %s AND s.component_id = %s AND s.state = %s AND p.{column} = %s "
+           "ON CONFLICT (participant_id, statement_id) DO UPDATE SET value = EXCLUDED.value, "
+           "qualification = EXCLUDED.qualification, updated_at = EXCLUDED.updated_at "
+           "RETURNING id, participant_id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value, qualification, now, now, statement_pk, component.pk,
+                             Statement.State.ACCEPTED, who[1]])
+        row = cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+def _vote_instance(component: Component, ids: tuple[int, int], statement_pk: int, value: int,
+                   qualification: str) -> Vote:
+    vote = Vote(pk=ids[0], component=component, participant_id=ids[1],
+                statement_id=statement_pk, value=value, qualification=qualification)
+    vote._state.adding, vote._state.db = False, connection.alias
+    return vote
+
+
+def cast_vote(*, actor, component: Component, participant: Participant, statement_id,
+              value: str, qualification: str = "") -> Vote:
+    """Record (or replace) the participant's vote in one upsert; concurrent submissions
+    update one row. The map is recomputed in the background (``note_votes``)."""
+    _check_kind(component)
+    if not rules.can_participate(actor, component, "vote"):
+        raise PermissionDenied
+    if participant.component_id != component.pk:
+        raise PermissionDenied
+    statement_pk, code, qualification = _validate_vote(component, statement_id, value,
+                                                       qualification)
+    ids = _upsert_vote(component, statement_pk, code, qualification, ("id", participant.pk))
+    if ids is None:
+        raise OpinionsError(_("Unknown statement."))
+    transaction.on_commit(lambda: note_votes(component))
+    return _vote_instance(component, ids, statement_pk, code, qualification)
+
+
+def vote_as(*, actor, component: Component, browser_id: str | None, statement_id, value: str,
+            qualification: str = "") -> tuple[Participant, Vote]:
+    """Vote as this user (or browser): one upsert query once the participant exists.
+
+    The first vote creates the participant, in a transaction with the vote: bad input
+    writes nothing at all, not even the participant.
+    """
+    _check_kind(component)
+    if not rules.can_participate(actor, component, "vote"):
+        raise PermissionDenied
+    statement_pk, code, qualification = _validate_vote(component, statement_id, value,
+                                                       qualification)
+    if getattr(actor, "is_authenticated", False):
+        who, identity = ("user_id", actor.pk), {"user": actor}
+    elif browser_id:
+        who, identity = ("browser_id", browser_id), {"browser_id": browser_id}
+    else:
+        raise PermissionDenied
+    try:
+        ids = _upsert_vote(component, statement_pk, code, qualification, who)
+    except IntegrityError:
+        # The browser's participant was merged into an account meanwhile (its row is gone):
+        # outside a transaction nothing is left half-done, take the slow path below.
+        if connection.in_atomic_block:
+            raise
+        ids = None
+    if ids is not None:
+        participant = Participant(pk=ids[1], component=component, **identity)
+        participant._state.adding, participant._state.db = False, connection.alias
+    else:
+        with transaction.atomic():
+            participant = participant_for(component, user=actor, browser_id=browser_id)
+            ids = _upsert_vote(component, statement_pk, code, qualification,
+                               ("id", participant.pk))
+            if ids is None:
+                raise OpinionsError(_("Unknown statement."))
+    transaction.on_commit(lambda: note_votes(component))
+    return participant, _vote_instance(component, ids, statement_pk, code, qualification)
+
+
+def merge_browser_into_user(*, browser_id: str, user) -> int:
+    """Attach what this browser did without an account to ``user``'s account, in every
+    component: returns the number of components where something was attached.
+
+    Where the account has no participant yet, the browser's participant becomes the
+    account's. Otherwise its votes move to the account's participant; a statement voted on
+    both ways keeps the latest vote (``updated_at``; the account's vote on a tie), as the
+    core's latest-vote rule does. Statements the browser submitted are credited to the
+    account. One transaction per component, participant rows locked in id order; the unique
+    constraints (one participant per account and component, one vote per participant and
+    statement) hold throughout.
+    """
+    if not browser_id or not getattr(user, "is_authenticated", False):
+        return 0
+    merged = 0
+    component_ids = (Participant.objects.filter(browser_id=browser_id, user__isnull=True)
+                     .values_list("component_id", flat=True))
+    for component_id in list(component_ids):
+        for attempt in (1, 2):
+            try:
+                merged += _merge_in_component(component_id, browser_id, user)
+                break
+            except IntegrityError:  # the account voted at that very moment: retry once
+                if attempt == 2:
+                    raise
+    return merged
 
 
 @transaction.atomic
-def vote_as(*, actor, component: Component, browser_id: str | None, statement_id, value: str,
-            qualification: str = "") -> tuple[Participant, Vote]:
-    """Find or create the participant, then vote; bad input writes nothing at all."""
-    participant = participant_for(component, user=actor, browser_id=browser_id)
-    vote, _created = cast_vote(actor=actor, component=component, participant=participant,
-                               statement_id=statement_id, value=value,
-                               qualification=qualification)
-    return participant, vote
+def _merge_in_component(component_id: int, browser_id: str, user) -> int:
+    rows = list(Participant.objects.select_for_update()
+                .filter(Q(browser_id=browser_id, user__isnull=True) | Q(user=user),
+                        component_id=component_id).order_by("pk"))
+    anonymous = next((p for p in rows if p.user_id is None), None)
+    account = next((p for p in rows if p.user_id == user.pk), None)
+    if anonymous is None:
+        return 0
+    Statement.objects.filter(author_participant=anonymous, author__isnull=True).update(
+        author=user)
+    if account is None:
+        anonymous.user, anonymous.browser_id = user, None
+        anonymous.save(update_fields=["user", "browser_id"])
+        return 1
+    newer_elsewhere = Vote.objects.filter(participant=anonymous, statement=OuterRef("statement"),
+                                          updated_at__gt=OuterRef("updated_at"))
+    Vote.objects.filter(participant=account).filter(Exists(newer_elsewhere)).delete()
+    kept = Vote.objects.filter(participant=account, statement=OuterRef("statement"))
+    Vote.objects.filter(participant=anonymous).filter(Exists(kept)).delete()
+    moved = Vote.objects.filter(participant=anonymous).update(participant=account)
+    Statement.objects.filter(author_participant=anonymous).update(author_participant=account)
+    anonymous.delete()
+    if moved:
+        component = Component.objects.get(pk=component_id)
+        transaction.on_commit(lambda: note_votes(component, moved))
+    return 1
 
 
 @transaction.atomic
@@ -98,25 +226,72 @@ def submit_as(*, actor, component: Component, browser_id: str | None, text: str)
                             text=text)
 
 
-def schedule_recompute_if_due(component: Component) -> bool:
-    """Enqueue a recompute when ``recompute_every`` votes were cast since the last map."""
-    every = component_settings(component)["recompute_every"]
-    last = Coalesce(Subquery(OpinionMap.objects.filter(component=component)
-                             .values("last_vote_id")[:1]), Value(0))
-    new_votes = Vote.objects.filter(component=component, pk__gt=last).count()
-    if new_votes < every:
+def _counter_key(component_pk: int) -> str:
+    return f"parlons:opinions:new-votes:{component_pk}"
+
+
+def _lock_key(component_pk: int) -> str:
+    return f"parlons:opinions:recompute:{component_pk}"
+
+
+def recompute_interval() -> float:
+    """Seconds between two recomputes of a component (coalescing; setting
+    ``PARLONS_OPINIONS_RECOMPUTE_INTERVAL``, default 10)."""
+    return float(getattr(settings, "PARLONS_OPINIONS_RECOMPUTE_INTERVAL", 10.0))
+
+
+def note_votes(component: Component, n: int = 1) -> bool:
+    """Count ``n`` vote events in the shared cache (Redis: atomic ``INCR``, no SQL) and
+    schedule a recompute once ``recompute_every`` of them arrived since the last one.
+
+    Coalesced: one recompute per component is queued or running at a time (cache lock), and
+    it starts at least ``recompute_interval()`` seconds after the previous map, so the votes
+    of a burst are all taken by one recompute. Returns True when a recompute was queued.
+    """
+    key = _counter_key(component.pk)
+    try:
+        count = cache.incr(key, n) if n else int(cache.get(key) or 0)
+    except ValueError:  # first vote since the cache started: create the counter
+        cache.add(key, 0, timeout=None)
+        count = cache.incr(key, n)
+    if count < component_settings(component)["recompute_every"]:
         return False
-    # One enqueue per component at a time, even with many processes (shared cache).
-    if not cache.add(f"parlons:opinions:recompute:{component.pk}", 1, timeout=30):
+    return _schedule(component)
+
+
+def _schedule(component: Component) -> bool:
+    interval = recompute_interval()
+    last = (OpinionMap.objects.filter(component=component)
+            .values_list("computed_at", flat=True).first())
+    delay = 0.0
+    if last is not None:
+        delay = max(0.0, interval - (timezone.now() - last).total_seconds())
+    # The lock outlives the wait and a long recompute; the task deletes it when done.
+    if not cache.add(_lock_key(component.pk), 1, timeout=int(delay) + 600):
         return False
-    _enqueue(component)
+    _enqueue(component, countdown=delay)
     return True
 
 
-def _enqueue(component: Component) -> None:
+def recompute_started(component_pk: int) -> None:
+    """The task starts reading the votes: later votes count towards the next recompute."""
+    cache.set(_counter_key(component_pk), 0, timeout=None)
+
+
+def recompute_finished(component_pk: int, component: Component | None) -> None:
+    """Release the lock; if enough votes came in during the recompute, queue the next one."""
+    cache.delete(_lock_key(component_pk))
+    if component is not None:
+        note_votes(component, 0)
+
+
+def _enqueue(component: Component, countdown: float = 0.0) -> None:
     from parlons.platform.opinions.tasks import recompute_map
 
-    recompute_map.delay(component.pk)
+    if countdown > 0:
+        recompute_map.apply_async((component.pk,), countdown=countdown)
+    else:
+        recompute_map.delay(component.pk)
 
 
 @transaction.atomic

@@ -50,6 +50,14 @@ def _with_cookie(request, response, browser_id: str | None):
     return response
 
 
+def attach_browser_votes(sender, request, user, **kwargs) -> None:
+    """``user_logged_in`` receiver: what this browser did without an account (its signed
+    cookie) is attached to the account that just logged in (or signed up and logged in)."""
+    browser_id = _browser_id(request) if request is not None else None
+    if browser_id:
+        services.merge_browser_into_user(browser_id=browser_id, user=user)
+
+
 def _limited(request, name: str, who: str) -> bool:
     """Count one POST per person (user or browser) and per IP address."""
     limited = is_ratelimited(request, group=f"opinions.{name}", key=lambda g, r: who,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -82,17 +83,36 @@ def space_list(user, organisation: Organisation) -> QuerySet[Space]:
             .prefetch_related("phases", "themes", "areas"))
 
 
-def get_space(organisation: Organisation, slug: str) -> Space:
+def get_space(organisation: Organisation, slug: str, *, taxonomy: bool = True) -> Space:
+    """The space with its phases and components (and themes and areas unless ``taxonomy`` is
+    false: component pages do not show them, which saves two queries per request)."""
+    related = ["phases", Prefetch("components", queryset=Component.objects.order_by("position"))]
+    if taxonomy:
+        related += ["themes", "areas"]
     return get_object_or_404(
-        Space.objects.select_related("organisation", "forced_phase")
-        .prefetch_related("phases", "themes", "areas",
-                          Prefetch("components", queryset=Component.objects.order_by("position"))),
+        Space.objects.select_related("organisation", "forced_phase").prefetch_related(*related),
         organisation=organisation, slug=slug)
 
 
 def get_component(space: Space, component_id: int) -> Component:
-    return get_object_or_404(Component.objects.select_related("space"), space=space,
-                             pk=component_id)
+    """The component of ``space``; taken from the space's prefetched components when
+    ``get_space`` loaded them (no query; ``component.space`` is then ``space`` itself, with
+    its phases), with its steps prefetched so that ``allowed_actions`` reads no more rows."""
+    prefetched = getattr(space, "_prefetched_objects_cache", {}).get("components")
+    if prefetched is None:
+        component = get_object_or_404(Component.objects.select_related("space"), space=space,
+                                      pk=component_id)
+    else:
+        try:
+            wanted = int(component_id)
+        except (TypeError, ValueError):
+            raise Http404 from None
+        component = next((c for c in prefetched if c.pk == wanted), None)
+        if component is None:
+            raise Http404
+        component.space = space
+    prefetch_related_objects([component], "steps")
+    return component
 
 
 def allowed_actions(component: Component, phase: Phase | None) -> list[str]:

@@ -43,8 +43,8 @@ def space_list(request):
     return render(request, "web/space_list.html", {"spaces": spaces})
 
 
-def _space_context(request, slug):
-    space = selectors.get_space(request.organisation, slug)
+def _space_context(request, slug, *, taxonomy: bool = True):
+    space = selectors.get_space(request.organisation, slug, taxonomy=taxonomy)
     if not rules.can_view_space(request.user, space):
         raise Http404
     current = selectors.current_phase(space)
@@ -60,7 +60,9 @@ def space_detail(request, slug):
 
 
 def component_detail(request, slug, component_id):
-    context = _space_context(request, slug)
+    # The component, its space, phases and steps are read once here (prefetched) and shared
+    # with the component's view: rules reuse them instead of querying again.
+    context = _space_context(request, slug, taxonomy=False)
     component = selectors.get_component(context["space"], component_id)
     if not rules.can_view_component(request.user, component):
         raise Http404
