@@ -5,7 +5,8 @@ attributes and 5,000 coded passages (two coders), then times:
 
 * transcript import: 40 ``.txt`` files + cases CSV → project → ``.qdpx`` (``parlons qda import``);
 * REFI import: reading that 5,000-passage ``.qdpx`` (Parlons vs the ``pyrefiqda`` parser);
-* the matrix query (code × case, code × attribute) and the other queries.
+* the matrix query (code × case, code × attribute) and the other queries;
+* pseudonymisation of four frequent words across the project (no peer has it).
 
 The peer, pyrefiqda 0.3.1 (MIT), only parses XML into models: its row shows its parse time and
 a code × case matrix computed from its models, which must equal ours (result agreement).
@@ -31,7 +32,7 @@ from typing import Any
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from parlons.core.qda import agreement, queries, refi, transcripts  # noqa: E402
+from parlons.core.qda import agreement, pseudonym, queries, refi, transcripts  # noqa: E402
 from parlons.core.qda.model import Coding, Project, Selection, User, new_guid  # noqa: E402
 
 _VOCABULARY = (
@@ -238,6 +239,12 @@ def main() -> int:
         ):
             w, c, m, _ = measure(fn)
             rows.append((label, "Parlons", w, c, m, "-"))
+        # pseudonymisation of frequent words (no peer: Taguette/QualCoder have none)
+        names = {"mairie": "M1", "marché": "lieu A", "Bel-Air": "quartier B", "école": "E"}
+        w, c, m, (_pseudo, key) = measure(lambda: pseudonym.pseudonymise(project, names))
+        spans = sum(len(e["spans"]) for e in key["sources"].values())
+        rows.append(("pseudonymise (4 names)", "Parlons (no peer)", w, c, m,
+                     f"{spans:,} replaced"))
     print()
     header = f"{'step':30} {'implementation':28} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9}  result"
     print(header)

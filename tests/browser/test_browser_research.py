@@ -144,3 +144,83 @@ def test_import_code_query_export(page, visit, check_accessibility, org_admin, t
     pk = ResearchProject.objects.get().pk
     for path in ("codes/", "cas/"):
         visit(f"/recherche-qualitative/{pk}/{path}")
+    _sets_links(page, visit, check_accessibility, pk)
+    _pseudonymise(page, visit, check_accessibility, pk)
+    _delete_code_and_source(page, visit, check_accessibility, pk)
+    _import_progress(page, visit, check_accessibility, pk, org_admin)
+
+
+def _sets_links(page, visit, check_accessibility_here, pk):
+    """Add a set and a link between two codes on the sets and links page."""
+    visit(f"/recherche-qualitative/{pk}/ensembles/")
+    page.locator("#id_set-name").fill("Vague 2")
+    page.get_by_label("Leviers/Aller-vers").first.check()
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Add the set")).click()
+    check_accessibility_here(page)
+    assert page.get_by_role("rowheader", name=re.compile("Vague 2")).count() == 1
+    page.locator("#id_link-origin").select_option(
+        label="Freins/Défiance institutionnelle")
+    page.locator("#id_link-target").select_option(label="Leviers/Aller-vers")
+    page.locator("#id_link-name").fill("appelle")
+    page.locator("#id_link-direction").select_option("OneWay")
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Add the link")).click()
+    check_accessibility_here(page)
+    assert page.get_by_role("cell", name=re.compile(r"^appelle\s*→")).count() == 1
+
+
+def _pseudonymise(page, visit, check_accessibility_here, pk):
+    """Preview then apply a pseudonym; the key is listed for the researcher."""
+    from parlons.platform.research.models import Source
+
+    visit(f"/recherche-qualitative/{pk}/pseudonymiser/")
+    page.locator("#id_replacements").fill("Mamadou ; Ali")
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Preview"), exact=True).click()
+    check_accessibility_here(page)
+    assert page.locator("ins", has_text="Ali").count() >= 1
+    page.locator("#id_confirm").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Apply the pseudonyms")).click()
+    check_accessibility_here(page)
+    assert not Source.objects.filter(text__contains="Mamadou").exists()
+    assert page.get_by_text("Mamadou → Ali").count() == 1
+
+
+def _delete_code_and_source(page, visit, check_accessibility_here, pk):
+    """The confirmation pages: a code with sub-codes asks what to do with them."""
+    from parlons.platform.research.models import Code, Source
+
+    freins = Code.objects.get(name="Freins")
+    visit(f"/recherche-qualitative/{pk}/codes/{freins.pk}/supprimer/")
+    page.get_by_label(t("Keep them: move them up one level, with their codings")).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Delete"), exact=True).click()
+    check_accessibility_here(page)
+    assert not Code.objects.filter(name="Freins").exists()
+    assert Code.objects.filter(name="Format inadapté", parent=None).exists()
+    e06 = Source.objects.get(name__startswith="E06")
+    visit(f"/recherche-qualitative/{pk}/sources/{e06.pk}/supprimer/")
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Delete"), exact=True).click()
+    assert not Source.objects.filter(pk=e06.pk).exists()
+
+
+def _import_progress(page, visit, check_accessibility_here, pk, user):
+    """A running import's page follows the progress with htmx until the report shows."""
+    from parlons.platform.research.models import ImportJob
+
+    job = ImportJob.objects.create(project_id=pk, kind="refi", filenames=["gros.qdpx"],
+                                   created_by=user, status="running", progress=30,
+                                   step="Lecture de « gros.qdpx »…")
+    visit(f"/recherche-qualitative/{pk}/importer/{job.pk}/")
+    assert page.locator("#import-progress").get_attribute("value") == "30"
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="done", progress=100, notes=[],
+        counts={"sources": 1, "codes": 2, "cases": 0, "codings": 3, "memos": 0})
+    page.locator(".import-report").wait_for(timeout=10_000)  # polled every 2 s
+    check_accessibility_here(page)
+    assert page.locator("#import-progress").get_attribute("value") == "100"
+    visit(f"/recherche-qualitative/{pk}/importer/")
+

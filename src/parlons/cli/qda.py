@@ -22,6 +22,12 @@ def register(subparsers: Any) -> None:
         help="qualitative analysis of interviews (REFI-QDA .qdpx/.qdc)",
         description="Qualitative analysis of interviews: import, validate, query, export.",
     )
+    parser.add_argument(
+        "--lang",
+        choices=("en", "fr"),
+        default=os.environ.get("PARLONS_LANG", "en"),
+        help="language of the core's messages and errors (default: $PARLONS_LANG or en)",
+    )
     sub = parser.add_subparsers(dest="qda_command", metavar="ACTION")
 
     p = sub.add_parser("validate", help="check a .qdpx/.qde/.qdc against the REFI-QDA schemas")
@@ -108,15 +114,25 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=lambda args: (parser.print_help(), 2)[1])
 
 
+_LANG = ["en"]
+
+
+def _t(message: Any) -> str:
+    """A message or error of the core in the language chosen with ``--lang``."""
+    from parlons.core.qda.messages import render
+
+    return render(message, _LANG[0])
+
+
 def _guard(fn: Any) -> Any:
     def wrapper(args: argparse.Namespace) -> int:
         from parlons.core.qda.refi import RefiError
 
+        _LANG[0] = getattr(args, "lang", "en") or "en"
         try:
             return fn(args)
         except (UserError, RefiError, ValueError, KeyError, OSError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            return fail(str(message))
+            return fail(_t(exc))
 
     wrapper.__doc__ = fn.__doc__
     return wrapper
@@ -129,7 +145,7 @@ def _load(path: Path) -> Any:
         raise UserError(f"no such file: {path}")
     project, messages = refi.read_path(path)
     for message in messages:
-        print(f"note: {message}", file=sys.stderr)
+        print(f"note: {_t(message)}", file=sys.stderr)
     return project
 
 
@@ -143,7 +159,7 @@ def _validate(args: argparse.Namespace) -> int:
     for error in errors:
         print(f"schema: {error}")
     for message in messages:
-        print(f"repair: {message}")
+        print(f"repair: {_t(message)}")
     if errors:
         print(f"{args.file}: INVALID ({len(errors)} schema errors; readable leniently)")
         return 1
@@ -164,7 +180,7 @@ def _import(args: argparse.Namespace) -> int:
         if ext in (".qdpx", ".qde", ".qdc"):
             other, messages = refi.read_path(path)
             for message in messages:
-                print(f"note: {path.name}: {message}", file=sys.stderr)
+                print(f"note: {path.name}: {_t(message)}", file=sys.stderr)
             _merge(project, other, ext == ".qdc")
         elif ext in transcripts.SUPPORTED:
             source = transcripts.load_transcript(path)
@@ -189,7 +205,7 @@ def _import(args: argparse.Namespace) -> int:
             print(f"note: cases without a source: {', '.join(map(str, unlinked))}", file=sys.stderr)
     data, messages = refi.write_qdpx(project)
     for message in messages:
-        print(f"note: {message}", file=sys.stderr)
+        print(f"note: {_t(message)}", file=sys.stderr)
     args.out.write_bytes(data)
     print(
         f"wrote {args.out}: {len(project.sources)} sources, {len(project.cases)} cases, "

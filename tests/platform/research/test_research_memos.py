@@ -36,15 +36,18 @@ def test_memos_on_every_target_are_exported(imported_project, cocoder):
     assert client.post(url, {"attach": "code:999999", "text": "x"}).status_code == 404
 
 
-def test_codebook_and_case_attributes(research_project, researcher, corpus):
+def test_codebook_and_case_attributes(research_project, researcher, corpus,
+                                      django_capture_on_commit_callbacks):
     from parlons.platform.research.models import CaseValue, Code
 
     client = Client()
     client.force_login(researcher)
     base = f"/recherche-qualitative/{research_project.pk}"
-    with open(corpus / "codebook-non-participation.qdc", "rb") as handle:
+    with open(corpus / "codebook-non-participation.qdc", "rb") as handle, \
+            django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"{base}/importer/", {"kind": "refi", "refi-file": handle})
-    assert response.status_code == 200 and "import-report" in response.content.decode()
+    assert response.status_code == 302  # to the import's progress page (eager task: done)
+    assert "import-report" in client.get(response["Location"]).content.decode()
     assert Code.objects.filter(project=research_project).count() == 18
     parent = Code.objects.get(project=research_project, name="Freins")
     response = client.post(f"{base}/codes/", {"name": "Coût", "parent": parent.pk,

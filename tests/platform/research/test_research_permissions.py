@@ -34,6 +34,24 @@ MATRIX = {
     "/recherche-qualitative/{p}/requetes/extraits/?code=Leviers/Aller-vers&format=docx": MEMBERS,
     "/recherche-qualitative/{p}/requetes/extraits/?code=Leviers/Aller-vers&format=xlsx": MEMBERS,
     "/recherche-qualitative/{p}/export.qdpx": MEMBERS,
+    # deletions: confirmation pages
+    "/recherche-qualitative/{p}/codes/{c}/supprimer/": RESEARCHER,
+    "/recherche-qualitative/{p}/sources/{s}/supprimer/": RESEARCHER,
+    "/recherche-qualitative/{p}/cas/{k}/supprimer/": RESEARCHER,
+    "/recherche-qualitative/{p}/memos/{m_researcher}/supprimer/": RESEARCHER,
+    "/recherche-qualitative/{p}/memos/{m_cocoder}/supprimer/": [302, 404, 403, 200, 200, 403,
+                                                                  404],
+    # sets and links
+    "/recherche-qualitative/{p}/ensembles/": MEMBERS,
+    "/recherche-qualitative/{p}/ensembles/{set}/": RESEARCHER,
+    "/recherche-qualitative/{p}/ensembles/{set}/supprimer/": RESEARCHER,
+    "/recherche-qualitative/{p}/liens/{link}/supprimer/": RESEARCHER,
+    # pseudonymisation and its keys
+    "/recherche-qualitative/{p}/pseudonymiser/": RESEARCHER,
+    "/recherche-qualitative/{p}/pseudonymiser/{key}/cle.json": RESEARCHER,
+    "/recherche-qualitative/{p}/pseudonymiser/{key}/supprimer/": RESEARCHER,
+    # progress of a background import
+    "/recherche-qualitative/{p}/importer/{job}/": RESEARCHER,
 }
 
 
@@ -52,18 +70,45 @@ def _client(person) -> Client:
 
 
 def _ids(project):
-    from parlons.platform.research.models import Coder
+    from parlons.platform.research.models import Coder, ImportJob, Memo, PseudonymKey
 
     source = project.sources.get(name__startswith="E05")
     coders = dict(Coder.objects.filter(project=project).values_list("name", "guid"))
     code = project.codes.get(name="Aller-vers")
+    researcher_memo, cocoder_memo = (
+        Memo.objects.filter(project=project, author__email=email).order_by("pk").first()
+        for email in ("chercheuse@example.org", "cocodeur@example.org"))
+    extras = project.refi_extras
     return {"p": project.pk, "s": source.pk, "c": code.pk, "enq1": coders["ENQ1"],
-            "enq2": coders["ENQ2"]}
+            "enq2": coders["ENQ2"], "k": project.cases.get(name__startswith="E05").pk,
+            "m_researcher": researcher_memo.pk if researcher_memo else 0,
+            "m_cocoder": cocoder_memo.pk if cocoder_memo else 0,
+            "set": extras["sets"][0]["guid"], "link": extras["links"][0]["guid"],
+            "key": PseudonymKey.objects.filter(project=project).values_list("pk", flat=True)
+            .first() or 0,
+            "job": ImportJob.objects.filter(project=project).values_list("pk", flat=True)
+            .first() or 0}
+
+
+@pytest.fixture
+def furnished(imported_project, researcher, cocoder):
+    """The imported corpus plus one memo of each coder, a pseudonymisation key and an import."""
+    from parlons.platform.research import services
+    from parlons.platform.research.models import ImportJob, PseudonymKey
+
+    for person in (researcher, cocoder):
+        services.add_memo(actor=person, project=imported_project, text=f"Memo {person}")
+    PseudonymKey.objects.create(project=imported_project, replacements=[["A", "B"]],
+                                key={"version": 1, "sources": {}, "fields": {}},
+                                created_by=researcher)
+    ImportJob.objects.create(project=imported_project, kind="refi", filenames=["x.qdpx"],
+                             created_by=researcher)
+    return imported_project
 
 
 @pytest.mark.django_db
-def test_get_matrix(people, imported_project):
-    ids = _ids(imported_project)
+def test_get_matrix(people, furnished):
+    ids = _ids(furnished)
     clients = {role: _client(people[role]) for role in ROLES}
     problems = []
     for url, expected in MATRIX.items():
@@ -90,6 +135,23 @@ def _posts(project, researcher_coding, cocoder_coding):
         "member": (f"{base}/membres/", {"email": "citoyenne@example.org", "role": "reader"}),
         "delete_researcher_coding": (f"{base}/codages/{researcher_coding.pk}/supprimer/", {}),
         "delete_cocoder_coding": (f"{base}/codages/{cocoder_coding.pk}/supprimer/", {}),
+        "delete_code": (f"{base}/codes/{ids['c']}/supprimer/", {}),
+        "delete_source": (f"{base}/sources/{ids['s']}/supprimer/", {}),
+        "delete_case": (f"{base}/cas/{ids['k']}/supprimer/", {}),
+        "delete_researcher_memo": (f"{base}/memos/{ids['m_researcher']}/supprimer/", {}),
+        "delete_cocoder_memo": (f"{base}/memos/{ids['m_cocoder']}/supprimer/", {}),
+        "new_set": (f"{base}/ensembles/", {"kind": "set", "set-name": "Vague 2",
+                                           "set-codes": [code.guid]}),
+        "edit_set": (f"{base}/ensembles/{ids['set']}/", {"name": "Renommé"}),
+        "delete_set": (f"{base}/ensembles/{ids['set']}/supprimer/", {}),
+        "new_link": (f"{base}/ensembles/", {
+            "kind": "link", "link-origin": code.guid, "link-direction": "OneWay",
+            "link-target": Code.objects.get(project=project, name="Horaires et disponibilité").guid}),
+        "delete_link": (f"{base}/liens/{ids['link']}/supprimer/", {}),
+        "pseudonymise": (f"{base}/pseudonymiser/", {"replacements": "Mamadou ; Ali",
+                                                    "confirm": "on", "action": "apply"}),
+        "delete_key": (f"{base}/pseudonymiser/{ids['key']}/supprimer/", {}),
+        "import": (f"{base}/importer/", {"kind": "transcripts"}),
     }
 
 
@@ -102,14 +164,38 @@ POST_MATRIX = {
     "member": [302, 404, 403, 403, 302, 302, 404],
     "delete_researcher_coding": [302, 404, 403, 403, 302, 403, 404],
     "delete_cocoder_coding": [302, 404, 403, 302, 403, 403, 404],
+    "delete_code": [302, 404, 403, 403, 302, 403, 404],
+    "delete_source": [302, 404, 403, 403, 302, 403, 404],
+    "delete_case": [302, 404, 403, 403, 302, 403, 404],
+    "delete_researcher_memo": [302, 404, 403, 403, 302, 403, 404],
+    "delete_cocoder_memo": [302, 404, 403, 302, 302, 403, 404],
+    "new_set": [302, 404, 403, 403, 302, 403, 404],
+    "edit_set": [302, 404, 403, 403, 302, 403, 404],
+    "delete_set": [302, 404, 403, 403, 302, 403, 404],
+    "new_link": [302, 404, 403, 403, 302, 403, 404],
+    "delete_link": [302, 404, 403, 403, 302, 403, 404],
+    "pseudonymise": [302, 404, 403, 403, 302, 403, 404],
+    "delete_key": [302, 404, 403, 403, 302, 403, 404],
+    "import": [302, 404, 403, 403, 200, 403, 404],  # 200: the form asks for files
 }
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("action", list(POST_MATRIX))
-def test_post_matrix(action, people, imported_project, researcher, cocoder):
+def test_post_matrix(action, people, furnished, researcher, cocoder):
     from parlons.platform.research import services
-    from parlons.platform.research.models import Code, CodedSelection, Memo, ResearchMembership
+    from parlons.platform.research.models import (
+        Case,
+        Code,
+        CodedSelection,
+        Memo,
+        PseudonymKey,
+        ResearchMembership,
+        ResearchProject,
+        Source,
+    )
+
+    imported_project = furnished
 
     source = imported_project.sources.get(name__startswith="E05")
     code = Code.objects.get(project=imported_project, name="Format inadapté")
@@ -119,7 +205,9 @@ def test_post_matrix(action, people, imported_project, researcher, cocoder):
 
     def state():
         return (CodedSelection.objects.count(), Memo.objects.count(), Code.objects.count(),
-                ResearchMembership.objects.count())
+                ResearchMembership.objects.count(), Source.objects.count(), Case.objects.count(),
+                PseudonymKey.objects.count(), ResearchProject.objects.get().refi_extras,
+                sorted(Source.objects.values_list("text", flat=True)))
 
     got = {}
     for role, expected in zip(ROLES, POST_MATRIX[action], strict=True):

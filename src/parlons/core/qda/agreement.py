@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from parlons.core.qda.messages import QdaLookupError
 from parlons.core.qda.model import Project
 
 
@@ -124,7 +125,7 @@ def agreement(
                 if ref in (g, s.name) or s.name.split(" ")[0] == ref
             ]
             if not match:
-                raise KeyError(f"no document {ref!r}")
+                raise QdaLookupError("no document {ref!r}", ref=ref)
             doc_guids.extend(match)
     if codes is None:
         docs = set(doc_guids)

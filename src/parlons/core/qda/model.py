@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from parlons.core.qda.messages import QdaError, QdaLookupError
+
 #: Target used by notes attached to the project itself.
 PROJECT = "project"
 
@@ -222,7 +224,7 @@ class Project:
         matches = [c for c in self.codes.values() if c.name == path]
         if len(matches) == 1:
             return matches[0]
-        raise KeyError(f"no code named {path!r}")
+        raise QdaLookupError("no code named {path!r}", path=path)
 
     def children(self, guid: str | None) -> list[Code]:
         return [c for c in self.codes.values() if c.parent == guid]
@@ -240,7 +242,7 @@ class Project:
         for user in self.users.values():
             if ref in (user.guid, user.id, user.name):
                 return user.guid
-        raise KeyError(f"no user {ref!r}")
+        raise QdaLookupError("no user {ref!r}", ref=ref)
 
     def user_label(self, guid: str | None) -> str:
         if guid is None or guid not in self.users:
@@ -256,7 +258,7 @@ class Project:
         for variable in self.variables.values():
             if variable.name.casefold() == folded:
                 return variable
-        raise KeyError(f"no attribute {name!r}")
+        raise QdaLookupError("no attribute {name!r}", name=name)
 
     def cases_of_source(self, source_guid: str) -> list[str]:
         return [c.guid for c in self.cases.values() if source_guid in c.sources]
@@ -299,9 +301,14 @@ class Project:
         """Code ``[start, end)`` of a source; reuses an identical selection of the same user."""
         source = self.sources[source_guid]
         if not 0 <= start < end <= len(source.text):
-            raise ValueError(f"selection [{start}, {end}) outside the text of {source.name!r}")
+            raise QdaError(
+                "selection [{start}, {end}) outside the text of {name!r}",
+                start=start,
+                end=end,
+                name=source.name,
+            )
         if not self.codes[code_guid].is_codable:
-            raise ValueError(f"code {self.codes[code_guid].name!r} is not codable")
+            raise QdaError("code {name!r} is not codable", name=self.codes[code_guid].name)
         when = when or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         for selection in self.selections.values():
             if (selection.source, selection.start, selection.end) == (source_guid, start, end) and (

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from parlons.core.qda.messages import QdaError
 from parlons.core.qda.model import Project, selection_name
 from parlons.core.qda.transcripts import detect_turns
 
@@ -33,7 +34,7 @@ KEY_VERSION = 1
 def _pattern(replacements: dict[str, str], whole_words: bool) -> re.Pattern[str]:
     names = sorted((n for n in replacements if n), key=len, reverse=True)
     if not names:
-        raise ValueError("the replacement list is empty")
+        raise QdaError("the replacement list is empty")
     body = "|".join(re.escape(n) for n in names)
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)" if whole_words else body)
 
@@ -152,7 +153,7 @@ def pseudonymise(
 def restore(project: Project, key: dict[str, Any]) -> Project:
     """Undo :func:`pseudonymise` with its key (the rich-text files stay dropped)."""
     if key.get("version") != KEY_VERSION:
-        raise ValueError("unknown pseudonymisation key version")
+        raise QdaError("unknown pseudonymisation key version")
     result = copy.deepcopy(project)
     for guid, entry in key["sources"].items():
         source = result.sources.get(guid)
@@ -221,11 +222,11 @@ def lock_key(key: dict[str, Any], passphrase: str) -> bytes:
 def unlock_key(blob: bytes, passphrase: str) -> dict[str, Any]:
     """Decrypt a key written by :func:`lock_key`; ``ValueError`` on a wrong passphrase."""
     if not blob.startswith(_MAGIC) or len(blob) < 68:
-        raise ValueError("not a locked pseudonymisation key")
+        raise QdaError("not a locked pseudonymisation key")
     salt, nonce, tag, cipher = blob[4:20], blob[20:36], blob[36:68], blob[68:]
     enc_key, mac_key = _keys(passphrase, salt)
     expected = hmac.new(mac_key, _MAGIC + salt + nonce + cipher, "sha256").digest()
     if not hmac.compare_digest(tag, expected):
-        raise ValueError("wrong passphrase or damaged key")
+        raise QdaError("wrong passphrase or damaged key")
     plain = bytes(a ^ b for a, b in zip(cipher, _stream(enc_key, nonce, len(cipher)), strict=True))
     return json.loads(plain.decode("utf-8"))

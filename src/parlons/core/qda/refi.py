@@ -17,6 +17,7 @@ from typing import Any
 
 from lxml import etree
 
+from parlons.core.qda.messages import QdaError, msg
 from parlons.core.qda.model import (
     PROJECT,
     Case,
@@ -44,7 +45,7 @@ _RGB_RE = re.compile(r"^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
 _HIERARCHY_RE = re.compile(r"\s*(?:::|/|>>)\s*")
 
 
-class RefiError(ValueError):
+class RefiError(QdaError):
     """The file cannot be read as a REFI-QDA project or codebook."""
 
 
@@ -94,7 +95,13 @@ class _Reader:
             return None
         match = _GUID_RE.match(value.strip())
         if not match:
-            self.note(f"invalid GUID {value!r} on {what}: replaced by a new one")
+            self.note(
+                msg(
+                    "invalid GUID {value!r} on {what}: replaced by a new one",
+                    value=value,
+                    what=what,
+                )
+            )
             return new_guid(value)
         if value.strip().startswith("{"):
             self._braces += 1
@@ -107,7 +114,7 @@ class _Reader:
             return None
         if _RGB_RE.match(value):
             return value.upper()
-        self.note(f"invalid colour {value!r} on {what}: dropped")
+        self.note(msg("invalid colour {value!r} on {what}: dropped", value=value, what=what))
         return None
 
     def datetime(self, value: str | None, what: str) -> str | None:
@@ -116,7 +123,7 @@ class _Reader:
         try:
             dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            self.note(f"invalid date-time {value!r} on {what}: dropped")
+            self.note(msg("invalid date-time {value!r} on {what}: dropped", value=value, what=what))
             return None
         return value
 
@@ -128,7 +135,13 @@ class _Reader:
         if name.startswith("internal://"):
             name = name[len("internal://") :]
         else:
-            self.note(f"path {path!r} of {what} has no internal:// scheme: looked up in sources/")
+            self.note(
+                msg(
+                    "path {path!r} of {what} has no internal:// scheme: looked up in sources/",
+                    path=path,
+                    what=what,
+                )
+            )
             name = re.sub(r"^(relative|file|absolute)://", "", name)
         base = PurePosixPath(name.replace("\\", "/")).name
         for candidate in (f"sources/{base}", f"Sources/{base}", base, name):
@@ -138,19 +151,25 @@ class _Reader:
             if real is not None:
                 self._case_mismatch.append(real)
                 return self.files[real]
-        self.note(f"file {path!r} of {what} is missing from the archive")
+        self.note(msg("file {path!r} of {what} is missing from the archive", path=path, what=what))
         return None
 
     def finish(self) -> None:
         if self._case_mismatch:
             self.note(
-                f"{len(self._case_mismatch)} archive files found despite a different letter "
-                f"case (e.g. {self._case_mismatch[0]!r}, Sources/ for sources/)"
+                msg(
+                    "{count} archive files found despite a different letter case (e.g. "
+                    "{example!r}, Sources/ for sources/)",
+                    count=len(self._case_mismatch),
+                    example=self._case_mismatch[0],
+                )
             )
         if self._braces:
-            self.note(f"{self._braces} GUIDs written with braces {{}}: braces removed")
+            self.note(
+                msg("{count} GUIDs written with braces {{}}: braces removed", count=self._braces)
+            )
         if self._lower_guids:
-            self.note(f"{self._lower_guids} lower-case GUIDs: upper-cased")
+            self.note(msg("{count} lower-case GUIDs: upper-cased", count=self._lower_guids))
 
 
 def _local(el: Any) -> str:
@@ -188,19 +207,19 @@ def _refs(el: Any, name: str, reader: _Reader) -> list[str]:
 
 def _read_codes(el: Any, project: Project, reader: _Reader, parent: str | None) -> None:
     for code_el in _kids(el, "Code"):
-        guid = reader.guid(code_el.get("guid"), "a code") or new_guid()
+        guid = reader.guid(code_el.get("guid"), msg("a code")) or new_guid()
         if guid in project.codes:
-            reader.note(f"duplicate code GUID {guid}: second code given a new GUID")
+            reader.note(msg("duplicate code GUID {guid}: second code given a new GUID", guid=guid))
             guid = new_guid()
         name = code_el.get("name") or "(unnamed code)"
         codable = code_el.get("isCodable")
         if codable is None:
-            reader.note(f"code {name!r} has no isCodable: taken as codable")
+            reader.note(msg("code {name!r} has no isCodable: taken as codable", name=name))
         code = Code(
             guid,
             name,
             (codable or "true").strip().lower() in ("true", "1"),
-            reader.color(code_el.get("color"), f"code {name!r}"),
+            reader.color(code_el.get("color"), msg("code {name!r}", name=name)),
             _text(code_el, "Description"),
             parent,
         )
@@ -231,14 +250,16 @@ def _split_hierarchy(project: Project, reader: _Reader) -> None:
                 group = Code(new_guid("/".join(key)), key[-1], False, parent=parent)
                 by_path[key] = group.guid
                 new_codes[group.guid] = group
-                reader.note(f"created non-codable group {'/'.join(key)!r} from code names")
+                reader.note(
+                    msg("created non-codable group {name!r} from code names", name="/".join(key))
+                )
             parent = by_path[key]
         code.name, code.parent = parts[-1], parent
         by_path[parts] = code.guid
         new_codes[code.guid] = code
     # keep children after their parents
     project.codes = new_codes
-    reader.note(f"hierarchy rebuilt from {len(flat)} code names written as paths")
+    reader.note(msg("hierarchy rebuilt from {count} code names written as paths", count=len(flat)))
 
 
 _VALUE_TAGS = {
@@ -286,7 +307,7 @@ def _read_values(el: Any, project: Project, reader: _Reader, owner: str) -> dict
     for vv in _kids(el, "VariableValue"):
         refs = _refs(vv, "VariableRef", reader)
         if not refs or refs[0] not in project.variables:
-            reader.note(f"value of an unknown variable on {owner}: dropped")
+            reader.note(msg("value of an unknown variable on {owner}: dropped", owner=owner))
             continue
         variable = project.variables[refs[0]]
         for child in vv:
@@ -296,7 +317,13 @@ def _read_values(el: Any, project: Project, reader: _Reader, owner: str) -> dict
                     values[variable.guid] = parse_value(_VALUE_TAGS[tag], child.text or "")
                 except ValueError:
                     reader.note(
-                        f"bad {tag} {child.text!r} of {variable.name!r} on {owner}: dropped"
+                        msg(
+                            "bad {tag} {value!r} of {variable!r} on {owner}: dropped",
+                            tag=tag,
+                            value=child.text,
+                            variable=variable.name,
+                            owner=owner,
+                        )
                     )
                 break
     return values
@@ -308,7 +335,7 @@ def _decode(data: bytes, what: str, reader: _Reader) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        reader.note(f"{what} is not UTF-8: read as Windows-1252")
+        reader.note(msg("{what} is not UTF-8: read as Windows-1252", what=what))
         return data.decode("cp1252", errors="replace")
 
 
@@ -342,18 +369,21 @@ def _fix_crlf(source: Source, selections: list[Selection], reader: _Reader) -> N
             sel.start -= removed[min(sel.start, len(raw))]
             sel.end -= removed[min(sel.end, len(raw))]
         reader.note(
-            f"source {source.name!r}: CRLF line ends normalised to LF, offsets counted with CR "
-            "remapped"
+            msg(
+                "source {name!r}: CRLF line ends normalised to LF, offsets counted "
+                "with CR remapped",
+                name=source.name,
+            )
         )
     else:
-        reader.note(f"source {source.name!r}: CRLF line ends normalised to LF")
+        reader.note(msg("source {name!r}: CRLF line ends normalised to LF", name=source.name))
     source.text = lf
 
 
 def _read_source(el: Any, project: Project, reader: _Reader) -> None:
-    guid = reader.guid(el.get("guid"), "a source") or new_guid()
+    guid = reader.guid(el.get("guid"), msg("a source")) or new_guid()
     name = el.get("name") or guid
-    what = f"source {name!r}"
+    what = msg("source {name!r}", name=name)
     text = _text(el, "PlainTextContent")
     data = reader.file(el.get("plainTextPath"), what) if el.get("plainTextPath") else None
     if data is not None:
@@ -364,11 +394,11 @@ def _read_source(el: Any, project: Project, reader: _Reader) -> None:
     if text is None and rich is not None:
         try:
             text = extract_text(rich, rich_ext or ".docx")
-            reader.note(f"{what}: plain text rebuilt from its rich text file")
+            reader.note(msg("{what}: plain text rebuilt from its rich text file", what=what))
         except ValueError as exc:
-            reader.note(f"{what}: rich text unreadable ({exc})")
+            reader.note(msg("{what}: rich text unreadable ({error})", what=what, error=exc))
     if text is None:
-        reader.note(f"{what} has no readable text: dropped with its selections")
+        reader.note(msg("{what} has no readable text: dropped with its selections", what=what))
         return
     source = Source(
         guid,
@@ -382,11 +412,17 @@ def _read_source(el: Any, project: Project, reader: _Reader) -> None:
     )
     selections = []
     for sel_el in _kids(el, "PlainTextSelection"):
-        sguid = reader.guid(sel_el.get("guid"), "a selection") or new_guid()
+        sguid = reader.guid(sel_el.get("guid"), msg("a selection")) or new_guid()
         try:
             start, end = int(sel_el.get("startPosition")), int(sel_el.get("endPosition"))
         except (TypeError, ValueError):
-            reader.note(f"selection {sguid} in {what} has no valid positions: dropped")
+            reader.note(
+                msg(
+                    "selection {guid} in {what} has no valid positions: dropped",
+                    guid=sguid,
+                    what=what,
+                )
+            )
             continue
         selection = Selection(
             sguid,
@@ -395,20 +431,20 @@ def _read_source(el: Any, project: Project, reader: _Reader) -> None:
             end,
             sel_el.get("name"),
             _text(sel_el, "Description"),
-            reader.guid(sel_el.get("creatingUser"), "a selection"),
-            reader.datetime(sel_el.get("creationDateTime"), "a selection"),
+            reader.guid(sel_el.get("creatingUser"), msg("a selection")),
+            reader.datetime(sel_el.get("creationDateTime"), msg("a selection")),
         )
         for coding_el in _kids(sel_el, "Coding"):
             refs = _refs(coding_el, "CodeRef", reader)
             if not refs:
-                reader.note(f"coding without CodeRef in {what}: dropped")
+                reader.note(msg("coding without CodeRef in {what}: dropped", what=what))
                 continue
             selection.codings.append(
                 Coding(
-                    reader.guid(coding_el.get("guid"), "a coding") or new_guid(),
+                    reader.guid(coding_el.get("guid"), msg("a coding")) or new_guid(),
                     refs[0],
-                    reader.guid(coding_el.get("creatingUser"), "a coding"),
-                    reader.datetime(coding_el.get("creationDateTime"), "a coding"),
+                    reader.guid(coding_el.get("creatingUser"), msg("a coding")),
+                    reader.datetime(coding_el.get("creationDateTime"), msg("a coding")),
                 )
             )
             for note_guid in _refs(coding_el, "NoteRef", reader):
@@ -417,13 +453,20 @@ def _read_source(el: Any, project: Project, reader: _Reader) -> None:
             project.notes.setdefault(note_guid, Note(note_guid)).targets.append(sguid)
         selections.append(selection)
     if _kids(el, "Coding"):
-        reader.note(f"{what}: codings of the whole source are not supported: dropped")
+        reader.note(
+            msg("{what}: codings of the whole source are not supported: dropped", what=what)
+        )
     _fix_crlf(source, selections, reader)
     for selection in selections:
         if not 0 <= selection.start < selection.end <= len(source.text):
             reader.note(
-                f"selection [{selection.start}, {selection.end}) outside {what} "
-                f"({len(source.text)} characters): dropped"
+                msg(
+                    "selection [{start}, {end}) outside {what} ({length} characters): dropped",
+                    start=selection.start,
+                    end=selection.end,
+                    what=what,
+                    length=len(source.text),
+                )
             )
             continue
         project.selections[selection.guid] = selection
@@ -435,25 +478,25 @@ def _read_source(el: Any, project: Project, reader: _Reader) -> None:
 
 
 def _read_note(el: Any, project: Project, reader: _Reader) -> None:
-    guid = reader.guid(el.get("guid"), "a note") or new_guid()
+    guid = reader.guid(el.get("guid"), msg("a note")) or new_guid()
     name = el.get("name")
     text = _text(el, "PlainTextContent")
     if el.get("plainTextPath"):
-        data = reader.file(el.get("plainTextPath"), f"note {name!r}")
+        data = reader.file(el.get("plainTextPath"), msg("note {name!r}", name=name))
         if data is not None:
-            text = _decode(data, f"note {name!r}", reader).replace("\r\n", "\n")
+            text = _decode(data, msg("note {name!r}", name=name), reader).replace("\r\n", "\n")
     note = project.notes.get(guid) or Note(guid)
     note.name = name
     note.text = text or ""
     note.description = _text(el, "Description")
-    note.creating_user = reader.guid(el.get("creatingUser"), "a note")
-    note.creation_datetime = reader.datetime(el.get("creationDateTime"), "a note")
+    note.creating_user = reader.guid(el.get("creatingUser"), msg("a note"))
+    note.creation_datetime = reader.datetime(el.get("creationDateTime"), msg("a note"))
     project.notes[guid] = note
 
 
 def _read_sets(el: Any, project: Project, reader: _Reader) -> None:
     for set_el in _kids(el, "Set"):
-        guid = reader.guid(set_el.get("guid"), "a set") or new_guid()
+        guid = reader.guid(set_el.get("guid"), msg("a set")) or new_guid()
         project.sets[guid] = Set(
             guid,
             set_el.get("name") or guid,
@@ -478,20 +521,26 @@ def _check_empty(root: Any, reader: _Reader) -> None:
     )
     for el in root.iter():
         if _local(el) in containers and len(el) == 0:
-            reader.note(f"empty <{_local(el)}/> container ignored")
+            reader.note(msg("empty <{tag}/> container ignored", tag=_local(el)))
 
 
 def _namespace_check(root: Any, expected: str, reader: _Reader) -> None:
     ns = etree.QName(root).namespace
     if ns != expected:
-        reader.note(f"namespace {ns or '(none)'!r} read as {expected!r}")
+        reader.note(
+            msg(
+                "namespace {namespace!r} read as {expected!r}",
+                namespace=ns or "(none)",
+                expected=expected,
+            )
+        )
 
 
 def _parse_xml(data: bytes, reader: _Reader) -> Any:
     try:
         return etree.fromstring(data, _parser())  # noqa: S320
     except etree.XMLSyntaxError as exc:
-        raise RefiError(f"not well-formed XML: {exc}") from exc
+        raise RefiError("not well-formed XML: {error}", error=exc) from exc
 
 
 def _resolve(project: Project, reader: _Reader) -> None:
@@ -499,7 +548,7 @@ def _resolve(project: Project, reader: _Reader) -> None:
     for selection in list(project.selections.values()):
         kept = [c for c in selection.codings if c.code in project.codes]
         if len(kept) != len(selection.codings):
-            reader.note("codings referring to unknown codes: dropped")
+            reader.note(msg("codings referring to unknown codes: dropped"))
         selection.codings = kept
     for case in project.cases.values():
         case.sources = [g for g in case.sources if g in project.sources]
@@ -507,7 +556,7 @@ def _resolve(project: Project, reader: _Reader) -> None:
         case.codes = [g for g in case.codes if g in project.codes]
     for guid, note in list(project.notes.items()):
         if note.name is None and not note.text:
-            reader.note(f"NoteRef to missing note {guid}: dropped")
+            reader.note(msg("NoteRef to missing note {guid}: dropped", guid=guid))
             del project.notes[guid]
     for s in project.sets.values():
         s.codes = [g for g in s.codes if g in project.codes]
@@ -517,7 +566,7 @@ def _resolve(project: Project, reader: _Reader) -> None:
         known = set(project.codes) | set(project.sources) | set(project.selections)
         known |= set(project.cases) | set(project.notes)
         if link.origin not in known or link.target not in known:
-            reader.note(f"link {link.name!r} to an unknown object: dropped")
+            reader.note(msg("link {name!r} to an unknown object: dropped", name=link.name))
             del project.links[guid]
 
 
@@ -530,22 +579,24 @@ def read_project_xml(
     if _local(root) == "CodeBook":
         return _read_codebook_root(root, reader)
     if _local(root) != "Project":
-        raise RefiError(f"root element is <{_local(root)}>, expected <Project>")
+        raise RefiError(
+            "root element is <{tag}>, expected <{expected}>", tag=_local(root), expected="Project"
+        )
     _namespace_check(root, PROJECT_NS, reader)
     _check_empty(root, reader)
     project = Project(
         name=root.get("name") or "(unnamed project)",
         origin=root.get("origin"),
-        creating_user=reader.guid(root.get("creatingUserGUID"), "the project"),
-        creation_datetime=reader.datetime(root.get("creationDateTime"), "the project"),
-        modifying_user=reader.guid(root.get("modifyingUserGUID"), "the project"),
-        modified_datetime=reader.datetime(root.get("modifiedDateTime"), "the project"),
+        creating_user=reader.guid(root.get("creatingUserGUID"), msg("the project")),
+        creation_datetime=reader.datetime(root.get("creationDateTime"), msg("the project")),
+        modifying_user=reader.guid(root.get("modifyingUserGUID"), msg("the project")),
+        modified_datetime=reader.datetime(root.get("modifiedDateTime"), msg("the project")),
         description=_text(root, "Description"),
     )
     users = _kid(root, "Users")
     for user_el in users if users is not None else []:
         if _local(user_el) == "User":
-            guid = reader.guid(user_el.get("guid"), "a user") or new_guid()
+            guid = reader.guid(user_el.get("guid"), msg("a user")) or new_guid()
             project.users[guid] = User(guid, user_el.get("name"), user_el.get("id"))
     codebook = _kid(root, "CodeBook")
     codes = _kid(codebook, "Codes") if codebook is not None else None
@@ -554,10 +605,16 @@ def read_project_xml(
     _split_hierarchy(project, reader)
     variables = _kid(root, "Variables")
     for var_el in _kids(variables, "Variable") if variables is not None else []:
-        guid = reader.guid(var_el.get("guid"), "a variable") or new_guid()
+        guid = reader.guid(var_el.get("guid"), msg("a variable")) or new_guid()
         kind = var_el.get("typeOfVariable") or "Text"
         if kind not in _VALUE_TAGS.values():
-            reader.note(f"variable {var_el.get('name')!r}: unknown type {kind!r} read as Text")
+            reader.note(
+                msg(
+                    "variable {name!r}: unknown type {type!r} read as Text",
+                    name=var_el.get("name"),
+                    type=kind,
+                )
+            )
             kind = "Text"
         project.variables[guid] = Variable(
             guid, var_el.get("name") or guid, kind, _text(var_el, "Description")
@@ -568,16 +625,22 @@ def read_project_xml(
         if tag == "TextSource":
             _read_source(src_el, project, reader)
         elif tag:
-            reader.note(f"<{tag}> {src_el.get('name')!r} not supported (text only): dropped")
+            reader.note(
+                msg(
+                    "<{tag}> {name!r} not supported (text only): dropped",
+                    tag=tag,
+                    name=src_el.get("name"),
+                )
+            )
     cases = _kid(root, "Cases")
     for case_el in _kids(cases, "Case") if cases is not None else []:
-        guid = reader.guid(case_el.get("guid"), "a case") or new_guid()
+        guid = reader.guid(case_el.get("guid"), msg("a case")) or new_guid()
         name = case_el.get("name")
         project.cases[guid] = Case(
             guid,
             name,
             _text(case_el, "Description"),
-            _read_values(case_el, project, reader, f"case {name!r}"),
+            _read_values(case_el, project, reader, msg("case {name!r}", name=name)),
             _refs(case_el, "SourceRef", reader),
             _refs(case_el, "SelectionRef", reader),
             _refs(case_el, "CodeRef", reader),
@@ -587,14 +650,14 @@ def read_project_xml(
         _read_note(note_el, project, reader)
     links = _kid(root, "Links")
     for link_el in _kids(links, "Link") if links is not None else []:
-        guid = reader.guid(link_el.get("guid"), "a link") or new_guid()
+        guid = reader.guid(link_el.get("guid"), msg("a link")) or new_guid()
         project.links[guid] = Link(
             guid,
-            reader.guid(link_el.get("originGUID"), "a link") or "",
-            reader.guid(link_el.get("targetGUID"), "a link") or "",
+            reader.guid(link_el.get("originGUID"), msg("a link")) or "",
+            reader.guid(link_el.get("targetGUID"), msg("a link")) or "",
             link_el.get("name"),
             link_el.get("direction"),
-            reader.color(link_el.get("color"), "a link"),
+            reader.color(link_el.get("color"), msg("a link")),
         )
         for note_guid in _refs(link_el, "NoteRef", reader):
             project.notes.setdefault(note_guid, Note(note_guid)).targets.append(guid)
@@ -602,7 +665,7 @@ def read_project_xml(
     if sets is not None:
         _read_sets(sets, project, reader)
     if _kid(root, "Graphs") is not None:
-        reader.note("<Graphs> not supported: dropped")
+        reader.note(msg("<Graphs> not supported: dropped"))
     for note_guid in _refs(root, "NoteRef", reader):
         project.notes.setdefault(note_guid, Note(note_guid)).targets.append(PROJECT)
     _resolve(project, reader)
@@ -631,7 +694,9 @@ def read_codebook(data: bytes) -> tuple[Project, list[str]]:
     reader = _Reader()
     root = _parse_xml(data, reader)
     if _local(root) != "CodeBook":
-        raise RefiError(f"root element is <{_local(root)}>, expected <CodeBook>")
+        raise RefiError(
+            "root element is <{tag}>, expected <{expected}>", tag=_local(root), expected="CodeBook"
+        )
     return _read_codebook_root(root, reader)
 
 
@@ -645,7 +710,7 @@ def archive_files(data: bytes) -> dict[str, bytes]:
                 if not info.is_dir()
             }
     except zipfile.BadZipFile as exc:
-        raise RefiError(f"not a .qdpx archive (zip): {exc}") from exc
+        raise RefiError("not a .qdpx archive (zip): {error}", error=exc) from exc
 
 
 def read_qdpx(data: bytes) -> tuple[Project, list[str]]:
@@ -657,7 +722,7 @@ def read_qdpx(data: bytes) -> tuple[Project, list[str]]:
     main = "project.qde" if "project.qde" in files else qde[0]
     project, messages = read_project_xml(files[main], files)
     if main != "project.qde":
-        messages.insert(0, f"project read from {main!r} instead of project.qde")
+        messages.insert(0, msg("project read from {name!r} instead of project.qde", name=main))
     return project, messages
 
 
@@ -802,8 +867,11 @@ def project_xml(project: Project, messages: list[str] | None = None) -> bytes:
                 _sub(el, ns, "SelectionRef", targetGUID=guid)
             if notes_of.get(case.guid):
                 messages.append(
-                    f"case {case.name!r}: REFI-QDA cannot attach notes to a case; "
-                    "its notes are exported unattached"
+                    msg(
+                        "case {name!r}: REFI-QDA cannot attach notes to a case; "
+                        "its notes are exported unattached",
+                        name=case.name,
+                    )
                 )
     by_source: dict[str, list[Selection]] = {}
     for selection in project.selections.values():
@@ -909,7 +977,11 @@ def write_qdpx(project: Project, *, validate: bool = True) -> tuple[bytes, list[
     if validate:
         errors = schema_errors(xml, "project")
         if errors:
-            raise RefiError("export fails Project.xsd: " + "; ".join(errors[:5]))
+            raise RefiError(
+                "export fails {schema}: {errors}",
+                schema="Project.xsd",
+                errors="; ".join(errors[:5]),
+            )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.qde", xml)
@@ -926,7 +998,11 @@ def write_codebook(project: Project, *, validate: bool = True) -> bytes:
     if validate:
         errors = schema_errors(xml, "codebook")
         if errors:
-            raise RefiError("export fails Codebook.xsd: " + "; ".join(errors[:5]))
+            raise RefiError(
+                "export fails {schema}: {errors}",
+                schema="Codebook.xsd",
+                errors="; ".join(errors[:5]),
+            )
     return xml
 
 

@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from parlons.core.qda.messages import QdaError
 from parlons.core.qda.model import Case, Project, Source, Turn, Variable, new_guid
 
 SUPPORTED = (".txt", ".md", ".docx", ".odt", ".srt", ".vtt")
@@ -105,7 +106,7 @@ def docx_text(data: bytes) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several unrelated types
-        raise ValueError(f"unreadable .docx: {exc}") from exc
+        raise QdaError("unreadable .docx: {error}", error=exc) from exc
     return "\n".join(p.text for p in document.paragraphs)
 
 
@@ -122,7 +123,7 @@ def odt_text(data: bytes) -> str:
         parser = etree.XMLParser(resolve_entities=False, no_network=True)
         root = etree.fromstring(content, parser)  # noqa: S320
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
-        raise ValueError(f"unreadable .odt: {exc}") from exc
+        raise QdaError("unreadable .odt: {error}", error=exc) from exc
     paragraphs = []
     for el in root.iter(f"{{{_ODT_TEXT}}}p", f"{{{_ODT_TEXT}}}h"):
         paragraphs.append(_odt_inline(el))
@@ -190,7 +191,11 @@ def extract_text(data: bytes, ext: str) -> str:
         return subtitles(data)[0]
     if ext in (".txt", ".md", ""):
         return _normalise(_decode(data))
-    raise ValueError(f"unsupported transcript format {ext!r} (expected one of {SUPPORTED})")
+    raise QdaError(
+        "unsupported transcript format {ext!r} (expected one of {expected})",
+        ext=ext,
+        expected=SUPPORTED,
+    )
 
 
 def load_transcript(path: str | Path, *, name: str | None = None) -> Source:
@@ -264,11 +269,11 @@ def read_cases_csv(
     """
     rows = list(csv.DictReader(io.StringIO(_normalise(data))))
     if not rows:
-        raise ValueError("the cases CSV has no rows")
+        raise QdaError("the cases CSV has no rows")
     columns = list(rows[0].keys())
     id_column = id_column or columns[0]
     if id_column not in columns:
-        raise ValueError(f"no column {id_column!r} in the cases CSV")
+        raise QdaError("no column {column!r} in the cases CSV", column=id_column)
     link_columns = [c for c in columns if c.strip().casefold() in _LINK_COLUMNS]
     attr_columns = [c for c in columns if c != id_column and c not in link_columns]
     variables: dict[str, Variable] = {}
@@ -294,8 +299,12 @@ def read_cases_csv(
                 try:
                     case.values[variable.guid] = _typed(variable.type, raw)
                 except ValueError as exc:
-                    raise ValueError(
-                        f"case {case_id}: bad {variable.type} {raw!r} in {column!r}"
+                    raise QdaError(
+                        "case {case}: bad {type} {value!r} in {column!r}",
+                        case=case_id,
+                        type=variable.type,
+                        value=raw,
+                        column=column,
                     ) from exc
         wanted = {case_id.casefold()}
         for column in link_columns:

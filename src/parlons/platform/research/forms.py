@@ -89,6 +89,7 @@ class CodingForm(forms.Form):
     passage = forms.ChoiceField(label=_("Passage (speaker turn or paragraph)"), required=False)
     start = forms.IntegerField(label=_("Start (character)"), required=False, min_value=0)
     end = forms.IntegerField(label=_("End (character, excluded)"), required=False, min_value=1)
+    digest = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, project, passages, paths=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,3 +132,56 @@ class CaseValueForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["case"].choices = [(c.pk, c.name) for c in project.cases.all()]
         self.fields["variable"].choices = [(v.pk, v.name) for v in project.variables.all()]
+
+
+class DeleteCodeForm(forms.Form):
+    """The explicit choice for the sub-codes of a code being deleted (no default)."""
+
+    children = forms.ChoiceField(
+        label=_("Its sub-codes"), widget=forms.RadioSelect,
+        choices=[("lift", _("Keep them: move them up one level, with their codings")),
+                 ("delete", _("Delete them too, with all their codings and memos"))],
+        error_messages={"required": _("Choose what happens to the sub-codes.")})
+
+
+class SetForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    codes = forms.MultipleChoiceField(label=_("Codes"), required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+    sources = forms.MultipleChoiceField(label=_("Sources"), required=False,
+                                        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, codes, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["codes"].choices = codes
+        self.fields["sources"].choices = sources
+
+
+class LinkForm(forms.Form):
+    origin = forms.ChoiceField(label=_("From"))
+    target = forms.ChoiceField(label=_("To"))
+    name = forms.CharField(label=_("Relation (e.g. “causes”, “contradicts”)"), required=False,
+                           max_length=200)
+    direction = forms.ChoiceField(label=_("Direction"), choices=[
+        ("Associative", _("associated (no direction)")), ("OneWay", _("from → to")),
+        ("Bidirectional", _("both ways"))])
+    colour = forms.CharField(label=_("Colour"), required=False, validators=[hex_colour],
+                             widget=forms.TextInput(attrs={"type": "color"}), initial="#5a5a5a")
+
+    def __init__(self, *args, objects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["origin"].choices = objects
+        self.fields["target"].choices = objects
+
+
+class PseudonymForm(forms.Form):
+    replacements = forms.CharField(
+        label=_("Names and their pseudonyms"), widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("One per line: “name ; pseudonym” (for example “Nadia ; Inès” or "
+                    "“rue des Lilas ; rue A”). Whole words only, longest names first, the same "
+                    "pseudonym everywhere."))
+    confirm = forms.BooleanField(
+        label=_("I have checked the preview: replace these names in every source, memo and "
+                "case now"), required=False)

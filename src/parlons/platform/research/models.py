@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 VARIABLE_TYPES = [("Text", _("text")), ("Boolean", _("yes/no")), ("Integer", _("integer")),
                   ("Float", _("decimal number")), ("Date", _("date")),
@@ -245,3 +246,69 @@ class Memo(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.text[:40]
+
+
+class PseudonymKey(models.Model):
+    """The mapping of one pseudonymisation: the replacements and the core's key (replaced spans
+    and original values). Only researchers of the project see it; deleting it makes the
+    pseudonymisation irreversible."""
+
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE,
+                                related_name="pseudonym_keys")
+    replacements = models.JSONField(default=list)  # [[original, pseudonym], ...]
+    key = models.JSONField(default=dict)
+    occurrences = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pseudonymisation key")
+        verbose_name_plural = _("pseudonymisation keys")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project} — {self.created_at:%Y-%m-%d}"
+
+
+class ImportJob(models.Model):
+    """A REFI-QDA or transcript import run by a Celery task, with its progress."""
+
+    class Kind(models.TextChoices):
+        REFI = "refi", _("REFI-QDA project or codebook")
+        TRANSCRIPTS = "transcripts", _("transcripts")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("import status", "waiting")
+        RUNNING = "running", pgettext_lazy("import status", "in progress")
+        DONE = "done", pgettext_lazy("import status", "done")
+        FAILED = "failed", pgettext_lazy("import status", "failed")
+
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE,
+                                related_name="import_jobs")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    step = models.CharField(max_length=200, blank=True)
+    filenames = models.JSONField(default=list)
+    payload = models.BinaryField(blank=True, default=b"")  # the uploaded files (zip); emptied
+    language = models.CharField(max_length=10, default="fr")
+    counts = models.JSONField(default=dict, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.get_status_display()}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

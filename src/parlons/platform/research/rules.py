@@ -68,3 +68,14 @@ def can_manage_members(user, project: ResearchProject) -> bool:
 def can_delete_coding(user, coding: CodedSelection) -> bool:
     """One removes only one's own codings, never a colleague's."""
     return can_code(user, coding.project) and coding.coder.user_id == user.pk
+
+
+def can_delete_memo(user, memo) -> bool:
+    """Researchers remove any memo; co-coders only their own."""
+    role = role_in(user, memo.project)
+    return role == Role.RESEARCHER or (role == Role.COCODER and memo.author_id == user.pk)
+
+
+def can_pseudonymise(user, project: ResearchProject) -> bool:
+    """Replace names in the sources and see the mapping (the key): researchers only."""
+    return can_manage_project(user, project)

@@ -97,3 +97,27 @@ def segments(text: str, codings: list[CodedSelection]) -> list[Segment]:
 def codings_of(source: Source) -> list[CodedSelection]:
     return list(CodedSelection.objects.filter(source=source)
                 .select_related("code", "coder").order_by("start", "end", "pk"))
+
+
+def sets_and_links(project: ResearchProject) -> dict[str, list[dict]]:
+    """The project's REFI-QDA sets and links with readable names for their members."""
+    extras = project.refi_extras or {}
+    paths = code_paths(project)
+    names = {c.guid: paths[c.pk] for c in Code.objects.filter(project=project)}
+    sources = dict(Source.objects.filter(project=project).values_list("guid", "name"))
+    names.update(sources)
+    wanted = {g for item in extras.get("links", []) for g in (item["origin"], item["target"])
+              if g not in names}
+    if wanted:
+        for row in (CodedSelection.objects.filter(project=project, selection_guid__in=wanted)
+                    .select_related("source")):
+            quote = " ".join(row.source.text[row.start:row.end].split())
+            names.setdefault(row.selection_guid,
+                             f"{row.source.name} [{row.start}–{row.end}] « {quote[:60]} »")
+    sets = [{**item, "code_names": [names[g] for g in item.get("codes", []) if g in names],
+             "source_names": [names[g] for g in item.get("sources", []) if g in names]}
+            for item in extras.get("sets", [])]
+    links = [{**item, "origin_name": names.get(item["origin"], item["origin"]),
+              "target_name": names.get(item["target"], item["target"])}
+             for item in extras.get("links", [])]
+    return {"sets": sets, "links": links}

@@ -4,6 +4,7 @@ members, 404 for everyone else, so that a project's existence does not leak)."""
 
 from __future__ import annotations
 
+import json
 from functools import wraps
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from parlons.core.qda import agreement as qda_agreement
@@ -28,7 +30,9 @@ from parlons.platform.research.models import (
     Code,
     CodedSelection,
     Coder,
+    ImportJob,
     Memo,
+    PseudonymKey,
     ResearchMembership,
     ResearchProject,
 )
@@ -164,20 +168,19 @@ def import_data(request, project):
                                files if kind == "refi" else None, prefix="refi")
     cases_form = forms.CasesForm(request.POST if kind == "cases" else None,
                                  files if kind == "cases" else None, prefix="cases")
-    report = None
     try:
         if kind == "transcripts" and transcripts_form.is_valid():
             uploads = transcripts_form.cleaned_data["files"]
-            sources = services.import_transcripts(
-                actor=request.user, project=project,
-                files=[(f.name, f.read()) for f in uploads])
-            messages.success(request, _("%(n)s source(s) imported.") % {"n": len(sources)})
-            return redirect("research:project", project.pk)
+            job = services.start_import(actor=request.user, project=project,
+                                        kind=ImportJob.Kind.TRANSCRIPTS,
+                                        files=[(f.name, f.read()) for f in uploads])
+            return redirect("research:import_job", project.pk, job.pk)
         if kind == "refi" and refi_form.is_valid():
-            counts, notes = services.import_qdpx(
-                actor=request.user, project=project,
-                data=refi_form.cleaned_data["file"].read())
-            report = {"counts": counts, "notes": notes}
+            upload = refi_form.cleaned_data["file"]
+            job = services.start_import(actor=request.user, project=project,
+                                        kind=ImportJob.Kind.REFI,
+                                        files=[(upload.name, upload.read())])
+            return redirect("research:import_job", project.pk, job.pk)
         if kind == "cases" and cases_form.is_valid():
             cases = services.import_cases_csv(
                 actor=request.user, project=project, data=cases_form.cleaned_data["file"].read(),
@@ -187,9 +190,10 @@ def import_data(request, project):
     except ValidationError as error:
         form = {"transcripts": transcripts_form, "refi": refi_form, "cases": cases_form}[kind]
         _apply_errors(form, error)
+    jobs = ImportJob.objects.filter(project=project).defer("payload")[:5]
     return render(request, "research/import.html", _context(
         request, project, transcripts_form=transcripts_form, refi_form=refi_form,
-        cases_form=cases_form, report=report))
+        cases_form=cases_form, jobs=jobs))
 
 
 @project_view()
@@ -290,7 +294,7 @@ def source_detail(request, project, sid):
     source = selectors.get_source(project, sid)
     paths = selectors.code_paths(project)
     form = forms.CodingForm(request.POST or None, project=project, passages=_passages(source),
-                            paths=paths)
+                            paths=paths, initial={"digest": services.text_digest(source.text)})
     if request.method == "POST":
         if not rules.can_code(request.user, project):
             raise PermissionDenied
@@ -298,7 +302,8 @@ def source_detail(request, project, sid):
             try:
                 coding = services.code_passage(
                     actor=request.user, source=source, code=form.cleaned_data["code"],
-                    start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+                    start=form.cleaned_data["start"], end=form.cleaned_data["end"],
+                    digest=form.cleaned_data["digest"])
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
@@ -307,6 +312,9 @@ def source_detail(request, project, sid):
                     "quote": " ".join(source.text[coding.start:coding.end].split())[:80]})
                 return redirect(reverse("research:source", args=[project.pk, source.pk])
                                 + "#coding-form")
+    if form.is_bound:  # a new attempt is made on the text shown now
+        form.data = form.data.copy()
+        form.data["digest"] = services.text_digest(source.text)
     codings = selectors.codings_of(source)
     segments = selectors.segments(source.text, codings)
     for segment in segments:
@@ -495,3 +503,273 @@ def export_qdpx(request, project):
         return redirect("research:queries", project.pk)
     return _download(data, "application/zip",
                      f"{slugify(project.title)[:60] or 'projet'}.qdpx")
+
+
+# ---------------------------------------------------------------------------------------
+# imports in the background: progress page (htmx polling, refresh without JavaScript)
+# ---------------------------------------------------------------------------------------
+
+
+@require_GET
+@project_view(rules.can_manage_project)
+def import_job(request, project, jid):
+    job = get_object_or_404(ImportJob.objects.defer("payload"), project=project, pk=jid)
+    context = _context(request, project, job=job)
+    if request.headers.get("HX-Request"):
+        return render(request, "research/_import_status.html", context)
+    return render(request, "research/import_job.html", context)
+
+
+# ---------------------------------------------------------------------------------------
+# deletions, each behind a confirmation page
+# ---------------------------------------------------------------------------------------
+
+
+def _confirm(request, project, *, title, lines, cancel, form=None, button=None):
+    return render(request, "research/confirm_delete.html", _context(
+        request, project, title=title, lines=lines, cancel=cancel, form=form,
+        button=button or _("Delete")))
+
+
+def _impact_lines(impact: dict[str, int]) -> list[str]:
+    labels = {
+        "subcodes": lambda n: ngettext("%(n)s sub-code", "%(n)s sub-codes", n),
+        "codings": lambda n: ngettext("%(n)s coding (by every coder)",
+                                      "%(n)s codings (by every coder)", n),
+        "memos": lambda n: ngettext("%(n)s memo", "%(n)s memos", n),
+        "values": lambda n: ngettext("%(n)s attribute value", "%(n)s attribute values", n),
+    }
+    return [labels[k](n) % {"n": n} for k, n in impact.items() if k in labels]
+
+
+@project_view(rules.can_manage_project)
+def code_delete(request, project, cid):
+    code = get_object_or_404(Code, project=project, pk=cid)
+    has_children = Code.objects.filter(parent=code).exists()
+    form = (forms.DeleteCodeForm(request.POST if request.method == "POST" else None)
+            if has_children else None)
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            services.delete_code(actor=request.user, code=code,
+                                 children=form.cleaned_data["children"] if form else "")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The code “%(name)s” was deleted.") % {"name": code.name})
+        return redirect("research:codes", project.pk)
+    impact = services.code_deletion_impact(code)
+    lines = _impact_lines(impact)
+    if has_children:
+        lines.append(_("With “delete them too”: the sub-codes' codings and memos as well "
+                       "(counted above). With “keep them”: only the code's own."))
+    return _confirm(request, project,
+                    title=_("Delete the code “%(name)s”?") % {"name": code.name},
+                    lines=lines, form=form, cancel=reverse("research:codes", args=[project.pk]))
+
+
+@project_view(rules.can_manage_project)
+def source_delete(request, project, sid):
+    source = selectors.get_source(project, sid)
+    if request.method == "POST":
+        try:
+            services.delete_source(actor=request.user, source=source)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The source “%(name)s” was deleted.")
+                             % {"name": source.name})
+        return redirect("research:project", project.pk)
+    impact = services.source_deletion_impact(source)
+    lines = [_("its text"), *_impact_lines(impact)]
+    if impact["cases"]:
+        lines.append(_("Its cases stay, without this source."))
+    return _confirm(request, project,
+                    title=_("Delete the source “%(name)s”?") % {"name": source.name},
+                    lines=lines, cancel=reverse("research:source", args=[project.pk, source.pk]))
+
+
+@project_view(rules.can_manage_project)
+def case_delete(request, project, kid):
+    case = get_object_or_404(Case, project=project, pk=kid)
+    if request.method == "POST":
+        try:
+            services.delete_case(actor=request.user, case=case)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The case “%(name)s” was deleted.") % {"name": case.name})
+        return redirect("research:cases", project.pk)
+    lines = [*_impact_lines(services.case_deletion_impact(case)),
+             _("Its sources and their codings stay.")]
+    return _confirm(request, project,
+                    title=_("Delete the case “%(name)s”?") % {"name": case.name},
+                    lines=lines, cancel=reverse("research:cases", args=[project.pk]))
+
+
+@project_view(rules.can_write_memo)
+def memo_delete(request, project, mid):
+    memo = get_object_or_404(Memo, project=project, pk=mid)
+    if not rules.can_delete_memo(request.user, memo):
+        raise PermissionDenied
+    if request.method == "POST":
+        services.delete_memo(actor=request.user, memo=memo)
+        messages.success(request, _("The memo was deleted."))
+        return redirect("research:project", project.pk)
+    return _confirm(request, project,
+                    title=_("Delete the memo “%(title)s”?") % {"title": str(memo)},
+                    lines=[_("its text")], cancel=reverse("research:project", args=[project.pk]))
+
+
+# ---------------------------------------------------------------------------------------
+# sets and links
+# ---------------------------------------------------------------------------------------
+
+
+def _set_choices(project):
+    paths = selectors.code_paths(project)
+    codes = [(c.guid, paths[c.pk]) for c, _d in selectors.code_tree(project)]
+    sources = [(s.guid, s.name) for s in project.sources.all()]
+    return codes, sources
+
+
+@project_view()
+def sets_links(request, project):
+    codes, sources = _set_choices(project)
+    kind = request.POST.get("kind") if request.method == "POST" else None
+    set_form = forms.SetForm(request.POST if kind == "set" else None, codes=codes,
+                             sources=sources, prefix="set")
+    link_form = forms.LinkForm(request.POST if kind == "link" else None, objects=codes,
+                               prefix="link")
+    if request.method == "POST":
+        if not rules.can_manage_project(request.user, project):
+            raise PermissionDenied
+        try:
+            if kind == "set" and set_form.is_valid():
+                data = set_form.cleaned_data
+                services.save_set(
+                    actor=request.user, project=project, name=data["name"],
+                    description=data["description"],
+                    codes=list(project.codes.filter(guid__in=data["codes"])),
+                    sources=list(project.sources.filter(guid__in=data["sources"])))
+                messages.success(request, _("The set was saved."))
+                return redirect("research:sets", project.pk)
+            if kind == "link" and link_form.is_valid():
+                data = link_form.cleaned_data
+                services.add_link(actor=request.user, project=project, origin=data["origin"],
+                                  target=data["target"], name=data["name"],
+                                  direction=data["direction"], colour=data["colour"])
+                messages.success(request, _("The link was saved."))
+                return redirect(reverse("research:sets", args=[project.pk]) + "#links")
+        except ValidationError as error:
+            _apply_errors(set_form if kind == "set" else link_form, error)
+    return render(request, "research/sets.html", _context(
+        request, project, set_form=set_form, link_form=link_form,
+        **selectors.sets_and_links(project)))
+
+
+@project_view(rules.can_manage_project)
+def set_edit(request, project, guid):
+    item = next((s for s in (project.refi_extras or {}).get("sets", []) if s["guid"] == guid),
+                None)
+    if item is None:
+        raise Http404
+    codes, sources = _set_choices(project)
+    form = forms.SetForm(request.POST if request.method == "POST" else None, codes=codes,
+                         sources=sources, initial={
+        "name": item["name"], "description": item.get("description") or "",
+        "codes": item.get("codes", []), "sources": item.get("sources", [])})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.save_set(actor=request.user, project=project, guid=guid, name=data["name"],
+                              description=data["description"],
+                              codes=list(project.codes.filter(guid__in=data["codes"])),
+                              sources=list(project.sources.filter(guid__in=data["sources"])))
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The set was saved."))
+            return redirect("research:sets", project.pk)
+    return render(request, "research/set_form.html", _context(request, project, form=form,
+                                                              item=item))
+
+
+@project_view(rules.can_manage_project)
+def extra_delete(request, project, kind, guid):
+    if kind not in ("sets", "links"):
+        raise Http404
+    item = next((s for s in (project.refi_extras or {}).get(kind, []) if s["guid"] == guid),
+                None)
+    if item is None:
+        raise Http404
+    back = reverse("research:sets", args=[project.pk]) + ("#links" if kind == "links" else "")
+    if request.method == "POST":
+        try:
+            services.delete_extra(actor=request.user, project=project, kind=kind, guid=guid)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The set was deleted.") if kind == "sets"
+                             else _("The link was deleted."))
+        return redirect(back)
+    name = item.get("name") or _("(unnamed)")
+    title = (_("Delete the set “%(name)s”?") if kind == "sets"
+             else _("Delete the link “%(name)s”?")) % {"name": name}
+    return _confirm(request, project, title=title, cancel=back,
+                    lines=[_("Only the set itself: its codes and sources stay.") if kind == "sets"
+                           else _("Only the link itself: the codes and passages stay.")])
+
+
+# ---------------------------------------------------------------------------------------
+# pseudonymisation
+# ---------------------------------------------------------------------------------------
+
+
+@project_view(rules.can_pseudonymise)
+def pseudonymise(request, project):
+    form = forms.PseudonymForm(request.POST if request.method == "POST" else None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            pairs = services.parse_replacements(form.cleaned_data["replacements"])
+            if request.POST.get("action") == "apply":
+                if not form.cleaned_data["confirm"]:
+                    raise ValidationError(_("Tick the box to confirm that you checked the "
+                                            "preview."))
+                key = services.apply_pseudonyms(actor=request.user, project=project,
+                                                pairs=pairs)
+                messages.success(request, ngettext(
+                    "%(n)s occurrence replaced. The key is kept below, for researchers only.",
+                    "%(n)s occurrences replaced. The key is kept below, for researchers only.",
+                    key.occurrences) % {"n": key.occurrences})
+                return redirect("research:pseudonymise", project.pk)
+            preview = services.pseudonymisation_preview(project, pairs)
+            preview["pairs"] = pairs
+        except ValidationError as error:
+            _apply_errors(form, error)
+    return render(request, "research/pseudonymise.html", _context(
+        request, project, form=form, preview=preview,
+        keys=PseudonymKey.objects.filter(project=project).select_related("created_by")))
+
+
+@require_GET
+@project_view(rules.can_pseudonymise)
+def pseudonym_key(request, project, kid):
+    key = get_object_or_404(PseudonymKey, project=project, pk=kid)
+    data = json.dumps(key.key, ensure_ascii=False, indent=1).encode("utf-8")
+    return _download(data, "application/json",
+                     f"cle-pseudonymisation-{project.pk}-{key.pk}.json")
+
+
+@project_view(rules.can_pseudonymise)
+def pseudonym_key_delete(request, project, kid):
+    key = get_object_or_404(PseudonymKey, project=project, pk=kid)
+    if request.method == "POST":
+        services.delete_pseudonym_key(actor=request.user, key=key)
+        messages.success(request, _("The key was deleted: this pseudonymisation can no longer "
+                                    "be undone."))
+        return redirect("research:pseudonymise", project.pk)
+    return _confirm(request, project, title=_("Delete this pseudonymisation key?"),
+                    lines=[_("the list of the original names and where they were"),
+                           _("Without it, nobody can bring the original names back.")],
+                    cancel=reverse("research:pseudonymise", args=[project.pk]))
