@@ -5,8 +5,10 @@ normalisation; majority class; random quotes).
     .venv/bin/python benchmarks/analysis_quality.py [--quick]
 
 Sections: themes vs the AN questionnaire themes and the Decidim categories (NMI, ARI);
-supervised typology, stance and spam (5-fold cross-validated macro-F1); quotes vs the human
-syntheses; near-duplicates (pairwise precision/recall on templated copies).
+idea splitting (real answers joined into multi-point contributions: themes per answer with and
+without splitting, boundary precision/recall); supervised typology, stance and spam (5-fold
+cross-validated macro-F1); quotes vs the human syntheses; near-duplicates (pairwise
+precision/recall on templated copies).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import resource
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -35,10 +38,15 @@ from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from parlons.core.analysis import datasets  # noqa: E402
 from parlons.core.analysis.classify import train  # noqa: E402
 from parlons.core.analysis.duplicates import find_duplicates  # noqa: E402
+from parlons.core.analysis.ideas import IdeaUnit, split_ideas  # noqa: E402
 from parlons.core.analysis.normalise import FrenchNormaliser, folded_words  # noqa: E402
 from parlons.core.analysis.stopwords import STOP_WORDS_FR  # noqa: E402
-from parlons.core.analysis.synthetic import duplicate_benchmark, pair_scores  # noqa: E402
-from parlons.core.analysis.themes import find_themes  # noqa: E402
+from parlons.core.analysis.synthetic import (  # noqa: E402
+    duplicate_benchmark,
+    mixed_contributions,
+    pair_scores,
+)
+from parlons.core.analysis.themes import _quotes, find_themes  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 NORMALISER = FrenchNormaliser()
@@ -130,22 +138,47 @@ def quote_overlap(rows: list, seed: int = 0) -> None:
     vectorizer = TfidfVectorizer(token_pattern=r"\S+").fit(
         lemmas + [NORMALISER.analyse(s) for s in all_syn])
 
-    def score(groups: list[list[int]], quotes: list[list[int]]) -> float:
+    def score(groups: list[list[int]], quotes: list[list[str]]) -> tuple[float, float]:
+        """Mean best cosine of the quotes (texts) and their mean length in words."""
         values = []
         for members, chosen in zip(groups, quotes, strict=True):
-            pool = [NORMALISER.analyse(s) for m in members for s in syntheses[docs[m]["document_id"]]]
+            pool = [NORMALISER.analyse(s) for m in members
+                    for s in syntheses[docs[m]["document_id"]]]
             if not pool or not chosen:
                 continue
-            sims = (vectorizer.transform([lemmas[q] for q in chosen])
+            sims = (vectorizer.transform([NORMALISER.analyse(q) for q in chosen])
                     @ vectorizer.transform(pool).T).toarray()
             values.extend(sims.max(axis=1))
-        return float(np.mean(values))
+        words = [len(q.split()) for chosen in quotes for q in chosen]
+        return float(np.mean(values)), float(np.mean(words))
 
     k = 8
+
+    def parlons(units: list[IdeaUnit], malus: float = 0.2, **quote_options
+                ) -> tuple[float, float]:
+        passages = [texts[u.source][u.start:u.end] for u in units]
+        parts = Counter(u.source for u in units)
+        result = find_themes([NORMALISER.analyse(p) for p in passages], passages, n_themes=k,
+                             seed=seed, subthemes=False,
+                             quote_malus=[malus if parts[u.source] > 1 else 0.0 for u in units])
+        if quote_options:  # re-pick the quotes of the same themes with other settings
+            vectors = _theme_vectors(passages, seed)
+            for theme in result.themes:
+                members = np.array(theme.members)
+                centroid = vectors[members].mean(axis=0)
+                centroid /= max(np.linalg.norm(centroid), 1e-12)
+                theme.quotes = _quotes(members, vectors[members] @ centroid, vectors, passages,
+                                       3, **quote_options)
+        groups = [sorted({units[m].source for m in t.members}) for t in result.themes]
+        return score(groups, [[passages[q] for q in t.quotes] for t in result.themes])
+
+    whole = [IdeaUnit(i, 0, len(t)) for i, t in enumerate(texts)]
+    split = split_ideas(texts, NORMALISER.analyse, seed=seed)
     result = find_themes(lemmas, texts, n_themes=k, seed=seed, subthemes=False)
     groups = [t.members for t in result.themes]
     rng = np.random.default_rng(seed)
-    random_scores = [score(groups, [list(rng.choice(g, size=min(3, len(g)), replace=False))
+    random_scores = [score(groups, [[texts[q] for q in rng.choice(g, size=min(3, len(g)),
+                                                                  replace=False)]
                                     for g in groups]) for _ in range(20)]
     matrix = TfidfVectorizer(stop_words=STOP, min_df=2, max_df=0.5,
                              sublinear_tf=True).fit_transform(texts)
@@ -153,11 +186,68 @@ def quote_overlap(rows: list, seed: int = 0) -> None:
                   max_iter=400).fit_transform(matrix)
     topic = weights.argmax(axis=1)
     nmf_groups = [np.flatnonzero(topic == t).tolist() for t in range(k)]
-    nmf_quotes = [sorted(g, key=lambda i, t=t: -weights[i, t])[:3] for t, g in enumerate(nmf_groups)]
-    rows.append(("parlons quotes (centroid + MMR)", score(groups, [t.quotes for t in result.themes])))
-    rows.append(("random members of the same themes (mean of 20)", float(np.mean(random_scores))))
-    rows.append(("tfidf+nmf top documents of each topic", score(nmf_groups, nmf_quotes)))
-    rows.append((f"({len(docs)} answers with {len(all_syn)} human syntheses, {k} themes)", None))
+    nmf_quotes = [[texts[i] for i in sorted(g, key=lambda i, t=t: -weights[i, t])[:3]]
+                  for t, g in enumerate(nmf_groups)]
+    rows.append(("parlons, whole contributions (centroid + MMR, 10–50 words)", *parlons(whole)))
+    rows.append(("parlons, idea units (default pipeline)", *parlons(split)))
+    rows.append(("parlons, idea units, no preference for whole texts", *parlons(split, 0.0)))
+    rows.append(("parlons before (6–120 words preferred, weak penalty)",
+                 *parlons(whole, words_range=(6, 120), penalty=0.2)))
+    rows.append(("tfidf+nmf top documents of each topic", *score(nmf_groups, nmf_quotes)))
+    rows.append(("random members of the same themes (mean of 20)",
+                 float(np.mean([r[0] for r in random_scores])),
+                 float(np.mean([r[1] for r in random_scores]))))
+    rows.append((f"({len(docs)} answers with {len(all_syn)} human syntheses, {k} themes)",
+                 None, None))
+
+
+def _theme_vectors(passages: list[str], seed: int) -> np.ndarray:
+    from parlons.core.analysis.themes import TfidfSvdEncoder
+
+    lemmas = [NORMALISER.analyse(p) for p in passages]
+    return TfidfSvdEncoder(seed=seed).encode(lemmas, passages)
+
+
+def idea_splitting(rows: list, seeds: tuple[int, ...] = (1, 2, 3)) -> None:
+    """Half of the AN answers joined 2–3 at a time with answers of other questionnaire themes
+    (known truth): the theme of each answer (the unit covering most of it) vs its questionnaire
+    theme, without splitting, with Parlons' splitting, and with the true cuts (oracle); and the
+    exact-boundary precision/recall of the cuts."""
+    items = datasets.an_themes(DATA)
+    labels = [i.label for i in items]
+    for seed in seeds:
+        texts, parts = mixed_contributions([i.text for i in items], labels, seed=seed)
+
+        def agreement(units: list[IdeaUnit], texts=texts, parts=parts) -> tuple[float, float]:
+            passages = [texts[u.source][u.start:u.end] for u in units]
+            result = find_themes([NORMALISER.analyse(p) for p in passages], passages,
+                                 n_themes=4, seed=0, subthemes=False)
+            own: dict[int, list[tuple[IdeaUnit, int]]] = {}
+            for k, u in enumerate(units):
+                own.setdefault(u.source, []).append((u, int(result.assignment[k])))
+            truth, found = [], []
+            for index, answer_parts in enumerate(parts):
+                for start, end, source in answer_parts:
+                    _unit, theme = max(own[index], key=lambda o, s=start, e=end:
+                                       min(e, o[0].end) - max(s, o[0].start))
+                    truth.append(labels[source])
+                    found.append(theme)
+            return (normalized_mutual_info_score(truth, found),
+                    adjusted_rand_score(truth, found))
+
+        start = clock()
+        units = split_ideas(texts, NORMALISER.analyse, seed=0)
+        spent = since(start)
+        cuts = {(u.source, u.start) for a, u in zip(units, units[1:], strict=False)
+                if a.source == u.source}
+        truth = {(t, p[0]) for t, answer_parts in enumerate(parts) for p in answer_parts[1:]}
+        precision = len(cuts & truth) / max(1, len(cuts))
+        recall = len(cuts & truth) / max(1, len(truth))
+        oracle = [IdeaUnit(t, a, b) for t, answer_parts in enumerate(parts)
+                  for a, b, _ in answer_parts]
+        rows.append((seed, len(texts), sum(len(p) > 1 for p in parts), len(units),
+                     agreement([IdeaUnit(i, 0, len(t)) for i, t in enumerate(texts)]),
+                     agreement(units), agreement(oracle), precision, recall, spent))
 
 
 def main() -> int:
@@ -181,6 +271,17 @@ def main() -> int:
     for name, method, k, nmi, ari, spent in theme_rows:
         print(f"{name:<52} {method:<13} {k:>3} {nmi:6.3f} {ari:6.3f} {spent:>9}")
 
+    print("\n## Idea splitting: AN answers joined into multi-point contributions "
+          "(per-answer theme NMI / ARI, 4 themes)")
+    idea_rows: list = []
+    idea_splitting(idea_rows)
+    print(f"{'seed':>4} {'texts':>5} {'joined':>6} {'units':>5} {'no split':>13} "
+          f"{'parlons split':>13} {'true cuts':>13} {'cut P':>6} {'cut R':>6} {'time':>9}")
+    for seed, n, joined, n_units, whole, ours, oracle, precision, recall, spent in idea_rows:
+        print(f"{seed:>4} {n:>5} {joined:>6} {n_units:>5} {whole[0]:6.3f}/{whole[1]:6.3f} "
+              f"{ours[0]:6.3f}/{ours[1]:6.3f} {oracle[0]:6.3f}/{oracle[1]:6.3f} "
+              f"{precision:6.3f} {recall:6.3f} {spent:>9}")
+
     print("\n## Supervised classifiers, 5-fold cross-validation (macro-F1 / NMI / ARI)")
     print(f"{'task':<40} {'method':<13} {'macro-F1':>8} {'NMI':>6} {'ARI':>6}")
     tasks = [("AN typology, 7 labels", datasets.an_typology(DATA), False),
@@ -196,11 +297,11 @@ def main() -> int:
             print(f"{name:<40} {method:<13} {f1:8.3f} {nmi:6.3f} {ari:6.3f}")
         print(f"{'':<40} ({len(examples)} examples, {since(start)} s wall/CPU)")
 
-    print("\n## Representative quotes vs human syntheses (mean best TF-IDF cosine)")
+    print("\n## Representative quotes vs human syntheses (mean best TF-IDF cosine; words)")
     quote_rows: list = []
     quote_overlap(quote_rows)
-    for name, value in quote_rows:
-        print(f"{name:<52} {'' if value is None else f'{value:.3f}'}")
+    for name, value, words in quote_rows:
+        print(f"{name:<62} {'' if value is None else f'{value:.3f} {words:5.1f}'}")
 
     print("\n## Near-duplicates: templated copies of real contributions (pairwise P / R)")
     texts = ([c.text for c in datasets.an_themes(DATA)]

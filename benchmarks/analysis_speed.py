@@ -49,7 +49,8 @@ def run_one(n: int, what: str, out: str | None) -> dict:
         if out:
             write_report(analysis, Path(out))
         result = {"themes": len(analysis["themes"]), "groups": len(analysis["duplicates"]),
-                  "distinct": analysis["summary"]["distinct_texts"]}
+                  "distinct": analysis["summary"]["distinct_texts"],
+                  "ideas": analysis["method"]["ideas"]["units"]}
     else:
         from sklearn.decomposition import NMF
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -61,7 +62,7 @@ def run_one(n: int, what: str, out: str | None) -> dict:
             [c.text for c in contributions])
         topics = NMF(n_components=10, random_state=0, init="nndsvd", max_iter=200).fit_transform(
             matrix).argmax(axis=1)
-        result = {"themes": int(topics.max()) + 1, "groups": 0, "distinct": n}
+        result = {"themes": int(topics.max()) + 1, "groups": 0, "distinct": n, "ideas": n}
     result.update(n=n, what=what, wall_s=round(time.perf_counter() - wall, 1),
                   cpu_s=round(time.process_time() - cpu, 1),
                   peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
@@ -86,6 +87,7 @@ def main() -> int:
             command = [sys.executable, __file__, "--child", str(n), what]
             if args.out and what == "parlons" and n == max(sizes):
                 command += ["--out", args.out]
+            print(f"start {what} {n}, load average {os.getloadavg()}", file=sys.stderr)
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             if done.returncode:
                 print(done.stderr[-2000:], file=sys.stderr)
@@ -93,10 +95,11 @@ def main() -> int:
             rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(f"done {what} {n}", file=sys.stderr)
     print(f"{'size':>9} {'pipeline':<10} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} "
-          f"{'themes':>6} {'dup groups':>10} {'distinct':>9}")
+          f"{'themes':>6} {'dup groups':>10} {'distinct':>9} {'ideas':>7}")
     for r in rows:
         print(f"{r['n']:>9} {r['what']:<10} {r['wall_s']:>8} {r['cpu_s']:>8} {r['peak_mb']:>8} "
-              f"{r['themes']:>6} {r['groups']:>10} {r['distinct']:>9}")
+              f"{r['themes']:>6} {r['groups']:>10} {r['distinct']:>9} {r['ideas']:>7}")
+    print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}, {os.cpu_count()} CPUs")
     print("parlons = duplicates + normalisation + language/spam/typology/stance + themes with "
           "sub-themes, labels, quotes; tfidf+nmf = topics only (10 topics, no duplicates/quotes)")
     return 0

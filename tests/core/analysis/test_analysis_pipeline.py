@@ -29,7 +29,12 @@ def test_every_contribution_is_accounted_for(comments_run):
     assert sorted(row["id"] for row in analysis["contributions"]) == sorted(ids)
     assert analysis["summary"]["contributions"] == len(ids)
     in_themes = [i for t in analysis["themes"] for i in t["member_ids"]]
-    assert len(in_themes) == len(set(in_themes))
+    by_row = {row["id"]: row for row in analysis["contributions"]}
+    for theme in analysis["themes"]:  # a contribution counts in every theme of its ideas
+        for i in theme["member_ids"]:
+            assert theme["id"] in by_row[i]["themes"]
+    assert sum(len(row["themes"]) for row in analysis["contributions"]) == len(in_themes)
+    assert all(row["theme"] in row["themes"] for row in by_row.values() if row["theme"])
     set_aside = set(analysis["outliers"]["member_ids"]) | set(analysis["flags"]["spam"]) | set(
         analysis["flags"]["non_french"])
     assert set(in_themes) | set_aside == set(ids)
@@ -38,14 +43,15 @@ def test_every_contribution_is_accounted_for(comments_run):
         assert theme["count"] == len(theme["member_ids"])
         assert sum(theme["stance"].values()) == theme["count"]
         assert {q["id"] for q in theme["quotes"]} <= set(theme["member_ids"])
+        assert theme["ideas"] >= theme["distinct_texts"]
         for sub in theme["subthemes"]:
             assert set(sub["member_ids"]) <= set(theme["member_ids"])
     for group in analysis["duplicates"]:
         assert group["count"] == len(group["member_ids"]) >= 2
-    by_row = {row["id"]: row for row in analysis["contributions"]}
     for group in analysis["duplicates"]:  # duplicates share one analysis
         rows = [by_row[i] for i in group["member_ids"]]
-        assert len({(r["theme"], r["stance"], r["typology"]) for r in rows}) == 1
+        assert len({(r["theme"], tuple(r["themes"]), r["stance"], r["typology"])
+                    for r in rows}) == 1
     channels = analysis["summary"]["by_channel"]
     assert sum(v["count"] for v in channels.values()) == len(ids)
 
@@ -103,3 +109,31 @@ def test_code_next_learns_from_coded_rows_and_suggests_uncoded_ones(tmp_path, ca
     assert main(["analyse", "code-next", str(source), "--coded",
                  str(tmp_path / "wrong.csv")]) == 2
     assert "ids not in" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_long_contributions_are_split_into_traceable_ideas(comments_run):
+    _out, analysis = comments_run
+    from parlons.core.analysis.readers import read_contributions
+
+    read = read_contributions(DECIDIM / "commentaires_debats.csv")
+    texts = {c.id: c.full_text for c in read.contributions}  # offsets point into these
+    ideas = analysis["method"]["ideas"]
+    assert ideas["split"] and ideas["texts_split"] > 50 and ideas["units"] > len(
+        {r["id"] for r in analysis["contributions"]})
+    split_rows = [r for r in analysis["contributions"] if r["ideas"]]
+    assert len(split_rows) >= ideas["texts_split"]  # copies of a split text are split too
+    assert any(len(r["themes"]) >= 2 for r in split_rows)
+    for row in split_rows:  # ideas tile the text in order, each a passage of the original
+        spans = [(i["start"], i["end"]) for i in row["ideas"]]
+        assert spans == sorted(spans) and all(a < b for a, b in spans)
+        assert all(b1 <= a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))
+        for idea in row["ideas"]:
+            assert idea["theme"] is None or idea["theme"] in row["themes"]
+    parts = 0
+    for theme in analysis["themes"]:
+        for quote in theme["quotes"]:
+            passage = texts[quote["id"]][quote["start"]:quote["end"]]
+            assert passage.startswith(quote["text"].rstrip("…")) and passage.strip() == passage
+            parts += quote["part"]
+    assert parts > 0

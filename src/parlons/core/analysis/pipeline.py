@@ -1,8 +1,12 @@
-"""End-to-end analysis: duplicates → normalisation → language and spam flags → themes →
-typology and stance, returned as a JSON-ready dictionary (the ``analysis.json`` schema).
+"""End-to-end analysis: duplicates → normalisation → language and spam flags → idea units →
+themes → typology and stance, returned as a JSON-ready dictionary (the ``analysis.json``
+schema).
 
 Every figure carries the ids of the contributions it counts. Themes, typology and stance are
 computed once per distinct text (duplicates collapsed) and counted over all contributions.
+Themes are found on idea units (a long contribution making several points is split, see
+:mod:`ideas`), so a contribution counts in every theme one of its ideas belongs to; each quote
+carries its contribution id and the character offsets of the passage in its text.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import numpy as np
 from parlons.core.analysis.bundled import load_model
 from parlons.core.analysis.classify import CHAR_LIMIT, LinearTextModel, count_words
 from parlons.core.analysis.duplicates import find_duplicates
+from parlons.core.analysis.ideas import IdeaUnit, split_ideas
 from parlons.core.analysis.model import Contribution
 from parlons.core.analysis.normalise import FrenchNormaliser, folded_words
 from parlons.core.analysis.themes import Encoder, Theme, find_themes
@@ -35,6 +40,10 @@ class Options:
     mixed_threshold: float = 0.3
     n_quotes: int = 3
     quote_chars: int = 400
+    split_ideas: bool = True
+    idea_min_words: int = 12
+    idea_threshold: float = 0.15
+    part_quote_malus: float = 0.2  # whole contributions are preferred as quotes over passages
     threads: int | None = 1
 
 
@@ -75,10 +84,25 @@ def run_analysis(contributions: Sequence[Contribution], options: Options | None 
     else:
         stance = [models["stance"].classes[k] for k in stance_p.argmax(axis=1)]
     analysable = np.flatnonzero(french & ~spam)
-    theme_result = find_themes([lemmas[i] for i in analysable],
-                               [distinct_texts[i] for i in analysable],
+    analysable_texts = [distinct_texts[i] for i in analysable]
+    if options.split_ideas:
+        say(f"ideas: splitting {len(analysable)} texts")
+        units = split_ideas(analysable_texts, normaliser.analyse,
+                            min_unit_words=options.idea_min_words,
+                            threshold=options.idea_threshold, seed=options.seed)
+    else:
+        units = [IdeaUnit(k, 0, len(t)) for k, t in enumerate(analysable_texts)]
+    parts = Counter(u.source for u in units)
+    unit_lemmas = [lemmas[analysable[u.source]] if parts[u.source] == 1
+                   else normaliser.analyse(analysable_texts[u.source][u.start:u.end])
+                   for u in units]
+    unit_texts = [analysable_texts[u.source][u.start:u.end] for u in units]
+    unit_position = [int(analysable[u.source]) for u in units]  # distinct-text position
+    theme_result = find_themes(unit_lemmas, unit_texts,
                                n_themes=options.n_themes, seed=options.seed, encoder=encoder,
                                n_quotes=options.n_quotes, progress=say,
+                               quote_malus=[options.part_quote_malus if parts[u.source] > 1
+                                            else 0.0 for u in units],
                                threads=options.threads)
     say("assembling the results")
     # members of each distinct text (its duplicates)
@@ -93,23 +117,26 @@ def run_analysis(contributions: Sequence[Contribution], options: Options | None 
             out.extend(members_of[int(distinct[p])])
         return sorted(out)
 
-    per_text_theme: dict[int, str] = {}
-    per_text_subtheme: dict[int, str] = {}
+    unit_theme: dict[int, str] = {}
+    unit_subtheme: dict[int, str] = {}
+
+    def quote(unit: int) -> dict:
+        index = int(distinct[unit_position[unit]])
+        return {"id": ids[index], "text": _short(unit_texts[unit], options.quote_chars),
+                "start": units[unit].start, "end": units[unit].end,
+                "part": parts[units[unit].source] > 1,
+                "copies": len(members_of[index])}
 
     def theme_dict(theme: Theme, ref: str) -> dict:
-        local = [int(analysable[m]) for m in theme.members]
+        local = sorted({unit_position[m] for m in theme.members})
         everyone = expand(local)
-        for i in everyone:
-            per_text_theme.setdefault(i, ref.split(".")[0])
-            if "." in ref:
-                per_text_subtheme[i] = ref
+        for m in theme.members:
+            (unit_subtheme if "." in ref else unit_theme)[m] = ref
         return {
             "id": ref, "label": theme.label, "terms": theme.terms,
-            "count": len(everyone), "distinct_texts": len(local),
+            "count": len(everyone), "distinct_texts": len(local), "ideas": len(theme.members),
             "cohesion": theme.cohesion,
-            "quotes": [_quote(contributions, int(distinct[analysable[q]]), options.quote_chars,
-                              len(members_of[int(distinct[analysable[q]])]))
-                       for q in theme.quotes],
+            "quotes": [quote(q) for q in theme.quotes],
             "stance": _count(stance, local, members_of, distinct),
             "typology": _count(typology, local, members_of, distinct),
             "member_ids": [ids[i] for i in everyone],
@@ -118,7 +145,14 @@ def run_analysis(contributions: Sequence[Contribution], options: Options | None 
         }
 
     themes = [theme_dict(t, f"T{k + 1}") for k, t in enumerate(theme_result.themes)]
-    outlier_ids = expand([int(analysable[o]) for o in theme_result.outliers])
+    # per distinct text: its ideas, and its main theme (that of its longest themed idea)
+    ideas_of: dict[int, list[int]] = {}
+    for k, p in enumerate(unit_position):
+        ideas_of.setdefault(p, []).append(k)
+    main_idea = {p: max((k for k in ks if k in unit_theme),
+                        key=lambda k: (units[k].end - units[k].start, -k), default=None)
+                 for p, ks in ideas_of.items()}
+    outlier_ids = expand(sorted(p for p, k in main_idea.items() if k is None))
     spam_ids = expand(np.flatnonzero(spam).tolist())
     foreign_ids = expand(np.flatnonzero(~french).tolist())
     groups = []
@@ -134,8 +168,16 @@ def run_analysis(contributions: Sequence[Contribution], options: Options | None 
     for i, c in enumerate(contributions):
         p = position[int(duplicates.representative[i])]
         flags = [f for f, on in (("spam", spam[p]), ("non_french", not french[p])) if on]
+        main = main_idea.get(p)
+        row_ideas = ideas_of.get(p, [])
         rows.append({
-            "id": c.id, "theme": per_text_theme.get(i), "subtheme": per_text_subtheme.get(i),
+            "id": c.id, "theme": unit_theme.get(main) if main is not None else None,
+            "subtheme": unit_subtheme.get(main) if main is not None else None,
+            "themes": sorted({unit_theme[k] for k in row_ideas if k in unit_theme},
+                             key=lambda ref: int(ref[1:])),
+            "ideas": [{"start": units[k].start, "end": units[k].end,
+                       "theme": unit_theme.get(k), "subtheme": unit_subtheme.get(k)}
+                      for k in row_ideas] if len(row_ideas) > 1 else [],
             "duplicate_of": ids[int(duplicates.representative[i])]
             if int(duplicates.representative[i]) != i else None,
             "typology": typology[p], "stance": stance[p],
@@ -159,6 +201,10 @@ def run_analysis(contributions: Sequence[Contribution], options: Options | None 
             "silhouette_by_k": {str(k): v for k, v in theme_result.scores.items()},
             "duplicate_threshold": options.duplicate_threshold,
             "encoder": type(encoder).__name__ if encoder else "TfidfSvdEncoder",
+            "ideas": {"split": options.split_ideas, "units": len(units),
+                      "texts_split": sum(1 for v in parts.values() if v > 1),
+                      "min_unit_words": options.idea_min_words,
+                      "threshold": options.idea_threshold},
             "models": {name: model.notes or model.name for name, model in models.items()},
         },
     }
@@ -185,11 +231,6 @@ def _count(labels: Sequence[str], positions: Sequence[int] | range,
 
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _quote(contributions: Sequence[Contribution], index: int, limit: int, copies: int) -> dict:
-    return {"id": contributions[index].id, "text": _short(contributions[index].full_text, limit),
-            "copies": copies}
 
 
 def _summary(contributions: Sequence[Contribution], distinct: int) -> dict:

@@ -43,8 +43,14 @@ def _blocks(analysis: dict) -> list[tuple[str, object]]:
         out.append(("h3", title))
         out.append(("table", [["Valeur", "Contributions", "Réf."], *rows]))
     out.append(("h2", "3. Thèmes"))
+    ideas = analysis["method"].get("ideas", {})
+    split = (f" Les contributions longues sont découpées en idées : {ideas['texts_split']} "
+             f"textes portent plusieurs idées ({ideas['units']} idées en tout) ; une "
+             "contribution compte dans chaque thème où figure l'une de ses idées, et chaque "
+             "citation indique sa contribution et sa position (caractères) dans le texte."
+             if ideas.get("split") else "")
     out.append(("p", f"{len(analysis['themes'])} thèmes ; {analysis['outliers']['count']} "
-                     "contributions isolées restent hors thème [réf. O]."))
+                     f"contributions isolées restent hors thème [réf. O].{split}"))
     for theme in analysis["themes"]:
         out.append(("h3", f"{theme['id']} — {theme['label']} ({theme['count']} contributions)"))
         stance = ", ".join(f"{STANCE_FR.get(k, k)} {v}" for k, v in theme["stance"].items())
@@ -53,7 +59,9 @@ def _blocks(analysis: dict) -> list[tuple[str, object]]:
                          f"Types : {kinds} [réf. {theme['id']}]."))
         for quote in theme["quotes"]:
             copies = f", reprise {quote['copies']} fois" if quote["copies"] > 1 else ""
-            out.append(("quote", f"« {quote['text']} » [#{quote['id']}{copies}]"))
+            part = (f", car. {quote['start']}–{quote['end']}"
+                    if quote.get("part") else "")
+            out.append(("quote", f"« {quote['text']} » [#{quote['id']}{part}{copies}]"))
         for sub in theme["subthemes"]:
             example = f"#{sub['quotes'][0]['id']}" if sub["quotes"] else "-"
             out.append(("p", f"Sous-thème {sub['id']} — {sub['label']} : {sub['count']} "
@@ -82,13 +90,16 @@ def _blocks(analysis: dict) -> list[tuple[str, object]]:
                      "(accents, lemmes simplemma, mots vides ; adresses, courriels et téléphones "
                      "masqués), regroupement des textes identiques (hachage normalisé) et quasi "
                      f"identiques (MinHash, seuil de Jaccard {method['duplicate_threshold']}), "
-                     f"thèmes par {method['encoder']} et k-moyennes ({method['n_themes_chosen']} "
+                     f"thèmes par {method['encoder']} et "
+                     f"{'NMF' if method['encoder'] == 'TfidfSvdEncoder' else 'k-moyennes'} "
+                     f"({method['n_themes_chosen']} "
                      "thèmes, choisis par silhouette sauf choix de l'animateur), étiquettes par "
                      f"c-TF-IDF, citations proches du centre et diversifiées ; graine "
                      f"{method['seed']}."))
     out.append(("p", "Limites : les positions et types sont prédits par des modèles appris sur "
                      "d'autres consultations (voir docs/analysis.md pour leurs scores) et "
-                     "doivent être relus ; un texte peut porter plusieurs idées ; les thèmes "
+                     "doivent être relus ; le découpage en idées est automatique (phrases "
+                     "regroupées par proximité de vocabulaire) ; les thèmes "
                      "décrivent ce qui a été dit, non sa représentativité."))
     out.append(("h2", "Annexe — identifiants des contributions"))
     out.append(("ids", ("P0", [r["id"] for r in analysis["contributions"]])))

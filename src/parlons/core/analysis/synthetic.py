@@ -104,3 +104,40 @@ def large_corpus(texts: Sequence[str], n: int, seed: int = 0,
             id=f"s{i}", text=text, channel=channels[int(rng.integers(0, len(channels)))],
             neighbourhood=districts[int(rng.integers(0, len(districts)))]))
     return result
+
+
+def mixed_contributions(texts: Sequence[str], labels: Sequence[str], share: float = 0.5,
+                        max_parts: int = 3, seed: int = 0
+                        ) -> tuple[list[str], list[list[tuple[int, int, int]]]]:
+    """Contributions that make several points, built from real single answers: a ``share`` of
+    the answers is joined, 2 to ``max_parts`` at a time, with answers of *other* labels (one
+    space between them); the rest stay alone. Returns the texts and, per text, its parts as
+    ``(start, end, source answer index)`` (the known truth for idea splitting)."""
+    rng = np.random.default_rng(seed)
+    order = [int(i) for i in rng.permutation(len(texts))]
+    result: list[str] = []
+    parts: list[list[tuple[int, int, int]]] = []
+    pool = order[: int(len(order) * share)]
+    for index in order[int(len(order) * share):]:
+        text = texts[index].strip()
+        result.append(text)
+        parts.append([(0, len(text), index)])
+    while pool:
+        group = [pool.pop()]
+        wanted = int(rng.integers(2, max_parts + 1))
+        for candidate in list(pool):
+            if len(group) == wanted:
+                break
+            if labels[candidate] not in {labels[g] for g in group}:
+                group.append(candidate)
+                pool.remove(candidate)
+        text, spans = "", []
+        for index in group:
+            piece = texts[index].strip()
+            if text:
+                text += " "
+            spans.append((len(text), len(text) + len(piece), index))
+            text += piece
+        result.append(text)
+        parts.append(spans)
+    return result, parts

@@ -125,25 +125,30 @@ def find_themes(lemmas: Sequence[str], raw: Sequence[str], *, n_themes: int | No
                 k_range: tuple[int, int] = (3, 15), encoder: Encoder | None = None,
                 seed: int = 0, subthemes: bool = True, n_quotes: int = 3,
                 outlier_similarity: float = 0.1, progress: Progress | None = None,
-                threads: int | None = 1) -> ThemeResult:
+                threads: int | None = 1,
+                quote_malus: Sequence[float] | None = None) -> ThemeResult:
     """Group texts into themes; ``n_themes`` overrides the automatic choice.
+
+    ``quote_malus`` (one value per text) is subtracted from a text's relevance as a quote
+    (the pipeline uses it for passages cut out of a longer contribution).
 
     ``threads`` caps the BLAS/OpenMP threads (1 is fastest on a small shared machine; None
     leaves the libraries' default).
     """
     if threads is None:
         return _find_themes(lemmas, raw, n_themes, k_range, encoder, seed, subthemes, n_quotes,
-                            outlier_similarity, progress)
+                            outlier_similarity, progress, quote_malus)
     with threadpool_limits(limits=threads):
         return _find_themes(lemmas, raw, n_themes, k_range, encoder, seed, subthemes, n_quotes,
-                            outlier_similarity, progress)
+                            outlier_similarity, progress, quote_malus)
 
 
 def _find_themes(lemmas: Sequence[str], raw: Sequence[str], n_themes: int | None,
                  k_range: tuple[int, int], encoder: Encoder | None, seed: int, subthemes: bool,
                  n_quotes: int, outlier_similarity: float,
-                 progress: Progress | None) -> ThemeResult:
+                 progress: Progress | None, quote_malus: Sequence[float] | None) -> ThemeResult:
     n = len(lemmas)
+    malus = np.zeros(n) if quote_malus is None else np.asarray(quote_malus, dtype=float)
     say = progress or (lambda _message: None)
     say(f"themes: encoding {n} texts")
     term_matrix, vocabulary = term_counts(lemmas)
@@ -179,14 +184,13 @@ def _find_themes(lemmas: Sequence[str], raw: Sequence[str], n_themes: int | None
         outliers.update(members[similarity < outlier_similarity].tolist())
         if len(kept) == 0:
             continue
-        themes.append(_describe(kept, vectors, term_matrix, vocabulary, raw, n_quotes))
+        themes.append(_describe(kept, vectors, raw, n_quotes, malus))
     themes.sort(key=lambda t: (-len(t.members), t.members[0]))
     if subthemes:
         say("themes: sub-themes")
         for theme in themes:
             if len(theme.members) >= 40:
-                theme.children = _subthemes(theme, vectors, tfidf, term_matrix, vocabulary,
-                                            raw, n_quotes, seed)
+                theme.children = _subthemes(theme, vectors, tfidf, raw, n_quotes, seed, malus)
     assignment[:] = -1
     for position, theme in enumerate(themes):
         assignment[theme.members] = position
@@ -216,7 +220,8 @@ def _cluster(vectors: np.ndarray, clusterer: Callable[[np.ndarray, int], np.ndar
     for k in range(low, high + 1):
         labels = clusterer(sample, k)
         placed = labels >= 0
-        if len(np.unique(labels[placed])) < 2:
+        found = len(np.unique(labels[placed]))
+        if found < 2 or found >= placed.sum():  # the silhouette needs 2 ≤ groups < texts
             continue
         score = float(silhouette_score(vectors[sample][placed], labels[placed], metric="cosine"))
         scores[k] = round(score, 4)
@@ -252,20 +257,23 @@ def _kmeans(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
     return model.fit_predict(vectors).astype(np.int64)
 
 
-def _describe(members: np.ndarray, vectors: np.ndarray, term_matrix: sparse.csr_matrix,
-              vocabulary: np.ndarray, raw: Sequence[str], n_quotes: int) -> Theme:
+def _describe(members: np.ndarray, vectors: np.ndarray, raw: Sequence[str], n_quotes: int,
+              malus: np.ndarray) -> Theme:
     centroid = normalize(vectors[members].mean(axis=0, keepdims=True))[0]
     similarity = vectors[members] @ centroid
     return Theme(members=sorted(int(i) for i in members),
-                 terms=[], quotes=_quotes(members, similarity, vectors, raw, n_quotes),
+                 terms=[], quotes=_quotes(members, similarity - malus[members], vectors, raw,
+                                          n_quotes),
                  cohesion=round(float(similarity.mean()), 4))
 
 
 def _quotes(members: np.ndarray, similarity: np.ndarray, vectors: np.ndarray,
-            raw: Sequence[str], n_quotes: int, diversity: float = 0.3) -> list[int]:
-    """Maximal marginal relevance among the 50 members closest to the centroid."""
+            raw: Sequence[str], n_quotes: int, diversity: float = 0.3,
+            words_range: tuple[int, int] = (10, 50), penalty: float = 1.0) -> list[int]:
+    """Maximal marginal relevance among the 50 members closest to the centroid, passages of
+    ``words_range`` words first (readable; the others lose ``penalty`` of relevance)."""
     words = np.array([len(raw[i].split()) for i in members])
-    bonus = np.where((words >= 6) & (words <= 120), 0.0, -0.2)  # prefer quotable lengths
+    bonus = np.where((words >= words_range[0]) & (words <= words_range[1]), 0.0, -penalty)
     order = np.lexsort((members, -(similarity + bonus)))[:50]
     candidates = members[order]
     relevance = (similarity + bonus)[order]
@@ -312,8 +320,7 @@ def label_terms(groups: list[list[int]], term_matrix: sparse.csr_matrix,
 
 
 def _subthemes(theme: Theme, vectors: np.ndarray, tfidf: sparse.csr_matrix | None,
-               term_matrix: sparse.csr_matrix, vocabulary: np.ndarray, raw: Sequence[str],
-               n_quotes: int, seed: int) -> list[Theme]:
+               raw: Sequence[str], n_quotes: int, seed: int, malus: np.ndarray) -> list[Theme]:
     members = np.array(theme.members)
 
     def clusterer(rows: np.ndarray, k: int) -> np.ndarray:
@@ -326,7 +333,7 @@ def _subthemes(theme: Theme, vectors: np.ndarray, tfidf: sparse.csr_matrix | Non
                                  sample_size=800)
     if k < 2 or not scores or scores[k] < 0.02:
         return []
-    children = [_describe(members[labels == c], vectors, term_matrix, vocabulary, raw, n_quotes)
+    children = [_describe(members[labels == c], vectors, raw, n_quotes, malus)
                 for c in np.unique(labels) if c >= 0 and (labels == c).any()]
     children.sort(key=lambda t: (-len(t.members), t.members[0]))
     return children if len(children) >= 2 else []
