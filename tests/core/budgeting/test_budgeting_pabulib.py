@@ -72,6 +72,44 @@ def test_budgeting_quoted_names_bom_crlf_and_gzip(tmp_path):
     assert again_i == instance and again_p.ballots == profile.ballots
 
 
+@pytest.mark.parametrize("name", [
+    "Poland_Swiecie_2023.pb",  # approval, extra ballot columns
+    "Poland_Gdansk_2020_Rudniki.pb",  # cumulative (points)
+    "Poland_Warszawa_2018_Pole_Mokotowskie.pb",  # scoring
+    "US_Stanford_Dataset_PB_Chicago_35th_Ward_2021_vote_rankings.pb",  # ordinal
+    "Poland_Zabrze_2020_Osiedle_Mlodego_Gornika.pb",  # choose-1
+])
+def test_budgeting_fast_votes_reader_equals_the_csv_path(name):
+    # the VOTES section is split line by line unless it has quotes: quoting every field of a
+    # real file sends it through the CSV reader, which must give the same profile
+    text = (PB / name).read_text(encoding="utf-8-sig")
+    head, _, votes = text.partition("\nVOTES\n")
+    rows = votes.splitlines()
+    quoted = "\n".join([rows[0]] + [";".join(f'"{f}"' for f in r.split(";")) for r in rows[1:]])
+    fast_i, fast_p = parse_pabulib(text)
+    csv_i, csv_p = parse_pabulib(head + "\nVOTES\n" + quoted + "\n")
+    assert fast_i == csv_i
+    assert fast_p.ballots == csv_p.ballots and fast_p.voter_ballot == csv_p.voter_ballot
+    assert [(v.voter_id, v.fields, v.line) for v in fast_p.voters] == [
+        (v.voter_id, v.fields, v.line) for v in csv_p.voters]
+    assert len(fast_p.voters) == int(fast_i.meta["num_votes"])
+
+
+def test_budgeting_blank_vote_lines_are_skipped_and_lines_kept():
+    text = make_pb(100, [("1", 50), ("2", 60)], [("a", "1"), ("b", "2,1"), ("c", "9")])
+    text = text.replace("\nb;", "\n\n   \nb;") + "\n\n"
+    instance, profile = parse_pabulib(text)
+    lines = text.splitlines()
+    assert [(v.voter_id, v.line) for v in profile.voters] == [
+        (v, lines.index(f"{v};{vote}") + 1) for v, vote in (("a", "1"), ("b", "2,1"), ("c", "9"))]
+    assert profile.num_voters == 3
+    assert any(f"line {lines.index('c;9') + 1}: voter 'c' names unknown" in str(i)
+               for i in validate(instance, profile))
+    broken = text.replace("b;2,1", "b;2,1;x")
+    with pytest.raises(PabulibError, match=f"line {lines.index('b;2,1') + 1}: 3 fields"):
+        parse_pabulib(broken)
+
+
 def test_budgeting_ordinal_ballots_keep_their_order():
     text = make_pb(100, [("1", 50), ("2", 60)], [("a", "1,2"), ("b", "2,1")], "ordinal")
     _, profile = parse_pabulib(text)

@@ -10,7 +10,17 @@ from parlons.core.budgeting.pabulib import (
     validate,
     write_pabulib,
 )
-from parlons.core.budgeting.rules import RULES, Outcome, tally
+
+_LAZY = {"RULES", "Outcome", "tally"}  # from .rules, which imports NumPy: loaded on first use
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from parlons.core.budgeting import rules
+
+        return getattr(rules, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "RULES",

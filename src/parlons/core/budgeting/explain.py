@@ -47,8 +47,8 @@ def metrics(instance: Instance, profile: Profile, winners: list[str]) -> dict:
     if column:
         total: dict[str, int] = defaultdict(int)
         hit: dict[str, int] = defaultdict(int)
-        for voter, bi in zip(profile.voters, profile.voter_ballot, strict=False):
-            d = voter.fields.get(column, "").strip() or "(none)"
+        for value, bi in zip(profile.column(column), profile.voter_ballot, strict=True):
+            d = value.strip() or "(none)"
             total[d] += 1
             hit[d] += int(covered_ballot[bi])
         out["district_column"] = column

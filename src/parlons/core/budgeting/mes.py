@@ -6,7 +6,7 @@ one is the project whose cost its supporters can cover with the lowest price per
 a tie-breaking key (see :mod:`parlons.core.budgeting.ties`). Projects whose supporters cannot pay
 for them any more are dropped; MES stops when no project is affordable.
 
-Two engines compute the same outcome:
+Three engines compute the same outcome:
 
 - an exact one (Python ``Fraction``), the reference;
 - a fast one (NumPy ``float64``) over merged ballots and per-project supporter indexes, which
@@ -14,7 +14,9 @@ Two engines compute the same outcome:
   ``beta``, so the run also yields a beta below which the outcome cannot change; Add1 jumps
   straight to it instead of adding 1 per voter and re-running (in the spirit of "Streamlining
   Equal Shares", Kraiczy, Robinson, Elkind 2025). When two candidates are within 1e-9 (relative)
-  of a tie, the fast engine defers to the exact one.
+  of a tie, the fast engine defers to the exact one;
+- a batched one (:func:`run_float_batch`) that runs many initial budgets at once (a ballots x
+  runs matrix), for the Add1 budgets that cannot be jumped over.
 
 Why the jump is safe. Along a fixed sequence of purchases, and as long as the poor/rich split of
 each purchase's supporters is unchanged, every budget is affine and non-decreasing in beta. A
@@ -35,14 +37,14 @@ then greedy utilitarian welfare).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
 
 from parlons.core.budgeting.model import Instance, Number, Profile
-from parlons.core.budgeting.satisfaction import ballot_utilities
+from parlons.core.budgeting.satisfaction import supporters
 
 COMPLETIONS = ("none", "utilitarian", "add1", "add1-exhaustive", "add1u")
 _TIE_TOL = 1e-9
@@ -69,6 +71,11 @@ class MESData:
     np_idx: list[np.ndarray] = field(default_factory=list)
     np_u: list[np.ndarray] = field(default_factory=list)
     np_twu: list[float] = field(default_factory=list)
+    #: per candidate: the utility as one float when all supporters share it (cost and
+    #: cardinality utilities), else ``np_u``'s array; weight times utility; the cost as a float
+    np_us: list[float | np.ndarray] = field(default_factory=list)
+    np_wu: list[np.ndarray] = field(default_factory=list)
+    float_costs: list[float] = field(default_factory=list)
 
 
 def prepare(
@@ -81,13 +88,9 @@ def prepare(
     """Index supporters and utilities per project (``exclude``: projects already funded)."""
     excluded = set(exclude or [])
     weights = [b.multiplicity for b in profile.ballots]
-    sup: dict[str, list[int]] = {p: [] for p in instance.projects}
-    uti: dict[str, list[Number]] = {p: [] for p in instance.projects}
-    for i, ballot in enumerate(profile.ballots):
-        for p, u in ballot_utilities(instance, ballot, sat).items():
-            if u > 0:
-                sup[p].append(i)
-                uti[p].append(u)
+    named = supporters(instance, profile, sat)
+    sup = {p: idx for p, (idx, _) in named.items()}
+    uti = {p: us for p, (_, us) in named.items()}
     key = tie_key or (lambda pid: (pid,))
     candidates, free = [], []
     for pid, project in instance.projects.items():
@@ -110,11 +113,15 @@ def prepare(
     w_all = np.asarray(weights, dtype=np.float64)
     for idx, u in zip(data.supporters, data.utilities, strict=False):
         idx_a = np.asarray(idx, dtype=np.int64)
-        u_a = np.asarray([float(x) for x in u], dtype=np.float64)
+        u_a = np.asarray(u, dtype=np.float64)
         data.np_idx.append(idx_a)
         data.np_u.append(u_a)
         data.np_w.append(w_all[idx_a])
         data.np_twu.append(float(np.dot(w_all[idx_a], u_a)))
+        uniform = len(u_a) > 0 and bool((u_a == u_a[0]).all())
+        data.np_us.append(float(u_a[0]) if uniform else u_a)
+        data.np_wu.append(w_all[idx_a] * u_a)
+    data.float_costs = [float(x) for x in data.costs]
     return data
 
 
@@ -185,106 +192,265 @@ def _root(value: float, slope: float, beta: float) -> float:
     return math.inf
 
 
-def run_float(data: MESData, beta: float) -> tuple[list[int], float]:
+def run_float(data: MESData, beta: float, need: float | None = None) -> tuple[list[int], float]:
     """See :func:`_run_float`."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return _run_float(data, beta)
+        return _run_float(data, beta, beta if need is None else need)
 
 
-def _run_float(data: MESData, beta: float) -> tuple[list[int], float]:
+def _run_float(data: MESData, beta: float, need: float) -> tuple[list[int], float]:
     """One MES run in floating point with parametric tracking.
 
-    Returns the funded candidates and the smallest initial budget > ``beta`` at which the
-    outcome may differ. Raises :class:`_NearTie` when a decision is within rounding error."""
+    Returns the funded candidates and a beta > ``beta`` below which the outcome cannot differ
+    (the smallest one the run finds while that value is above ``need``: once it is at most
+    ``need``, the caller will evaluate ``need`` anyway and tracking stops; ``need = inf``
+    turns tracking off). Raises :class:`_NearTie` when a decision is within rounding error."""
     n = len(data.weights)
-    a = np.zeros(n)
-    c = np.ones(n)
     b = np.full(n, float(beta))
+    change = math.inf
+    track = change > need
+    if track:
+        a = np.zeros(n)
+        c = np.ones(n)
     m = len(data.candidates)
-    costs = [float(x) for x in data.costs]
+    costs = data.float_costs
     bound = [costs[p] / data.np_twu[p] for p in range(m)]
-    bound_a = list(bound)
     bound_c = [0.0] * m
     alive = set(range(m))
     selected: list[int] = []
-    change = math.inf
+    tol = 1.0 + _TIE_TOL
     while True:
         best = math.inf
         best_a = best_c = 0.0
         chosen = -1
         chosen_poor = None
-        computed: list[tuple[int, float, float, float]] = []
+        computed: list[tuple[int, float, float]] = []
         lazy: list[int] = []
-        order = sorted(alive, key=lambda q: bound[q])
+        order = sorted(alive, key=bound.__getitem__)
         for j, p in enumerate(order):
-            idx, u, ww, cost = data.np_idx[p], data.np_u[p], data.np_w[p], costs[p]
+            if bound[p] > best * tol:
+                lazy = order[j:]
+                break
+            idx, ww, cost = data.np_idx[p], data.np_w[p], costs[p]
             bs = b[idx]
             avail = float(ww @ bs)
             if avail < cost:
                 if cost - avail <= _TIE_TOL * cost:
                     raise _NearTie
-                change = min(change, _root(avail - cost, float(ww @ c[idx]), beta))
+                if track:
+                    change = min(change, _root(avail - cost, float(ww @ c[idx]), beta))
                 alive.discard(p)
                 continue
             if avail - cost <= _TIE_TOL * cost:
                 raise _NearTie
-            if bound[p] > best:
-                lazy = [q for q in order[j:] if q in alive]
-                break
-            rho0 = cost / data.np_twu[p]
-            if float((bs - rho0 * u).min()) >= 0:  # nobody is poor: the common case
-                bound[p], bound_a[p], bound_c[p] = rho0, rho0, 0.0
-                computed.append((p, rho0, rho0, 0.0))
-                if rho0 < best or (rho0 == best and data.rank[p] < data.rank[chosen]):
-                    best, best_a, best_c, chosen, chosen_poor = rho0, rho0, 0.0, p, None
-                continue
-            # poor/rich fixed point: the poor pay all they have, the rich pay rho * u;
-            # rho only grows and the poor set only grows, so this ends (in a few rounds)
-            wbs = ww * bs
-            wu = ww * u
-            poor_mask = bs < rho0 * u
-            while True:
-                denom = float(wu.sum() - wu[poor_mask].sum())
-                if denom <= 0:
-                    raise _NearTie
-                rho = (cost - float(wbs[poor_mask].sum())) / denom
-                grown = bs < rho * u
-                if not (grown & ~poor_mask).any():
-                    break
-                poor_mask |= grown
-            poor = idx[poor_mask]
-            pw = ww[poor_mask]
-            rho_a = (cost - float(pw @ a[poor])) / denom
-            rho_c = -float(pw @ c[poor]) / denom
-            bound[p], bound_a[p], bound_c[p] = rho, rho_a, rho_c
-            computed.append((p, rho, rho_a, rho_c))
+            u = data.np_us[p]
+            rho = cost / data.np_twu[p]
+            poor_mask = bs < rho * u
+            rho_a, rho_c = rho, 0.0
+            if poor_mask.any():
+                # poor/rich fixed point: the poor pay all they have, the rich pay rho * u;
+                # rho only grows and the poor set only grows, so this ends (in a few rounds)
+                wu = data.np_wu[p]
+                twu = data.np_twu[p]
+                while True:
+                    denom = twu - float(wu[poor_mask].sum())
+                    if denom <= 0:
+                        raise _NearTie
+                    rho = (cost - float(ww[poor_mask] @ bs[poor_mask])) / denom
+                    grown = bs < rho * u
+                    if not (grown & ~poor_mask).any():
+                        break
+                    poor_mask |= grown
+                if track:
+                    poor, pw = idx[poor_mask], ww[poor_mask]
+                    rho_a = (cost - float(pw @ a[poor])) / denom
+                    rho_c = -float(pw @ c[poor]) / denom
+            else:
+                poor_mask = None
+            bound[p], bound_c[p] = rho, rho_c
+            computed.append((p, rho, rho_c))
             if rho < best or (rho == best and data.rank[p] < data.rank[chosen]):
                 best, best_a, best_c, chosen, chosen_poor = rho, rho_a, rho_c, p, poor_mask
         if chosen < 0:
             return selected, change
-        for p, rho, _, rho_c in computed:
+        for p, rho, rho_c in computed:
             if p != chosen:
                 if rho - best <= _TIE_TOL * best:
                     raise _NearTie
-                change = min(change, _root(rho - best, rho_c - best_c, beta))
-        for p in lazy:
-            change = min(change, _root(bound[p] - best, bound_c[p] - best_c, beta))
+                if track:
+                    change = min(change, _root(rho - best, rho_c - best_c, beta))
         selected.append(chosen)
         alive.discard(chosen)
-        idx, u = data.np_idx[chosen], data.np_u[chosen]
-        # the chosen project's poor supporters stay poor and its rich ones rich: this keeps
-        # every budget affine in beta, hence every other project's rho convex in beta, so the
-        # tangents used above are valid lower bounds
-        change = min(change, _first_root(b[idx] - best * u, c[idx] - best_c * u, beta))
-        poor_mask = np.zeros(len(idx), dtype=bool) if chosen_poor is None else chosen_poor
-        rich, poor = idx[~poor_mask], idx[poor_mask]
-        ur = u[~poor_mask]
-        a[rich] -= best_a * ur
-        c[rich] -= best_c * ur
-        b[rich] -= best * ur
-        a[poor] = 0.0
-        c[poor] = 0.0
-        b[poor] = 0.0
+        idx, u = data.np_idx[chosen], data.np_us[chosen]
+        bs = b[idx]
+        if track:
+            for p in lazy:
+                if p in alive:
+                    change = min(change, _root(bound[p] - best, bound_c[p] - best_c, beta))
+            # the chosen project's poor supporters stay poor and its rich ones rich: this keeps
+            # every budget affine in beta, hence every other project's rho convex in beta, so
+            # the tangents used above are valid lower bounds
+            change = min(change, _first_root(bs - best * u, c[idx] - best_c * u, beta))
+            track = change > need
+        if track:
+            if chosen_poor is None:
+                a[idx] -= best_a * u
+                c[idx] -= best_c * u
+            else:
+                rich = ~chosen_poor
+                a[idx[rich]] -= best_a * (u[rich] if np.ndim(u) else u)
+                c[idx[rich]] -= best_c * (u[rich] if np.ndim(u) else u)
+                a[idx[chosen_poor]] = 0.0
+                c[idx[chosen_poor]] = 0.0
+        b[idx] = np.maximum(bs - best * u, 0.0)
+
+
+def run_float_batch(data: MESData, betas: list[float],
+                    keep: set[int] | None = None) -> list[list[int] | int | None]:
+    """MES runs for several initial budgets at once, in floating point, vectorised over the
+    runs (no change tracking). Runs that share their purchases so far share one group; a group
+    splits when its runs choose different projects. Returns each run's funded candidates, or
+    ``None`` for a run with a decision within rounding error (re-run it with :func:`_run`).
+
+    With ``keep``, ballots that approve the same candidates of ``keep`` are merged into one
+    class (their budgets stay equal while only those candidates are bought): a run that would
+    buy another candidate stops and returns that candidate's index instead."""
+    merged = _classes(data, keep) if keep is not None else None
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _run_float_batch(merged or data, betas, keep if merged else None)
+
+
+def _classes(data: MESData, keep: set[int]) -> MESData | None:
+    """``data`` with ballots merged by the candidates of ``keep`` they approve (``None`` when
+    utilities differ between supporters of a candidate: points ballots)."""
+    if any(np.ndim(u) for u in data.np_us):
+        return None
+    n = len(data.weights)
+    chosen = sorted(keep)
+    keys = np.zeros((n, max(1, (len(chosen) + 63) // 64)), dtype=np.uint64)
+    for j, p in enumerate(chosen):
+        keys[data.np_idx[p], j // 64] |= np.uint64(1 << (j % 64))
+    if keys.shape[1] == 1:
+        _, inverse = np.unique(keys[:, 0], return_inverse=True)
+    else:
+        _, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    weights = np.bincount(inverse, weights=np.asarray(data.weights, dtype=np.float64))
+    np_idx, np_w, np_wu = [], [], []
+    for idx, ww, u in zip(data.np_idx, data.np_w, data.np_us, strict=True):
+        cls, where = np.unique(inverse[idx], return_inverse=True)
+        w = np.bincount(where.reshape(-1), weights=ww)
+        np_idx.append(cls)
+        np_w.append(w)
+        np_wu.append(w * u)
+    return replace(data, weights=weights.tolist(), np_idx=np_idx, np_w=np_w, np_wu=np_wu)
+
+
+@dataclass
+class _Group:
+    """Runs of :func:`run_float_batch` that made the same purchases so far."""
+
+    runs: np.ndarray  # their positions in ``betas``
+    budgets: np.ndarray  # ballots x runs
+    bounds: np.ndarray  # candidates x runs: lower bounds of each rho
+    alive: set[int]
+    selected: list[int]
+    #: purchase to apply: project, rho per run, its supporters' budgets (ballots x runs)
+    pending: tuple[int, np.ndarray, np.ndarray] | None = None
+
+
+def _run_float_batch(data: MESData, betas: list[float],
+                     keep: set[int] | None) -> list[list[int] | int | None]:
+    k = len(betas)
+    m = len(data.candidates)
+    costs = data.float_costs
+    ranks = np.asarray(data.rank + [m], dtype=np.int64)  # index -1: no project yet
+    results: list[list[int] | int | None] = [None] * k
+    bad = np.zeros(k, dtype=bool)
+    init = np.asarray([costs[p] / data.np_twu[p] for p in range(m)]).reshape(m, 1)
+    stack = [_Group(np.arange(k), np.tile(np.asarray(betas, dtype=np.float64),
+                                          (len(data.weights), 1)),
+                    np.repeat(init, k, axis=1), set(range(m)), [])]
+    tol = 1.0 + _TIE_TOL
+    while stack:
+        g = stack.pop()
+        if g.pending is not None:
+            p, rho, bs = g.pending
+            idx, u = data.np_idx[p], data.np_us[p]
+            ucol = u if np.ndim(u) == 0 else u[:, None]
+            g.budgets[idx] = np.maximum(bs - rho * ucol, 0.0)
+            g.alive.discard(p)
+            g.selected.append(p)
+            g.pending = None
+        runs, budgets, bounds = g.runs, g.budgets, g.bounds
+        width = len(runs)
+        best = np.full(width, np.inf)
+        chosen = np.full(width, -1, dtype=np.int64)
+        computed: list[tuple[int, np.ndarray]] = []
+        gathered: dict[int, np.ndarray] = {}
+        alive = sorted(g.alive)
+        low = bounds[alive].min(axis=1) if alive else np.zeros(0)
+        for j in np.argsort(low, kind="stable"):
+            if low[j] > best.max() * tol:
+                break
+            p = alive[j]
+            idx, ww, cost, u = data.np_idx[p], data.np_w[p], costs[p], data.np_us[p]
+            bs = budgets[idx]
+            avail = ww @ bs
+            bad[runs[np.abs(avail - cost) <= _TIE_TOL * cost]] = True
+            short = avail < cost
+            if short.all():
+                g.alive.discard(p)
+                continue
+            ucol = u if np.ndim(u) == 0 else u[:, None]
+            twu = data.np_twu[p]
+            # rho only grows during a run: start from its last value (a lower bound)
+            start = np.where(short, 0.0, bounds[p])
+            poor = bs < start * ucol
+            some = poor.any(axis=0)
+            rho = np.full(width, cost / twu)
+            if some.any():
+                # poor/rich fixed point, as in _run_float, for the runs that have poor supporters
+                wu, cols = data.np_wu[p], runs[some]
+                if some.all():
+                    sub = bs
+                else:
+                    sub, poor = bs[:, some], poor[:, some]
+                while True:
+                    denom = twu - wu @ poor
+                    bad[cols[denom <= 0]] = True
+                    rho_s = (cost - ww @ (sub * poor)) / denom
+                    grown = sub < rho_s * ucol
+                    if not (grown & ~poor).any():
+                        break
+                    poor |= grown
+                rho[some] = rho_s
+            rho[short | ~(rho > 0)] = np.inf
+            bounds[p] = rho
+            computed.append((p, rho))
+            gathered[p] = bs
+            better = (rho < best) | ((rho == best) & (ranks[p] < ranks[chosen]) & (rho < np.inf))
+            best = np.where(better, rho, best)
+            chosen = np.where(better, p, chosen)
+        for p, rho in computed:
+            close = (chosen != p) & (rho - best <= _TIE_TOL * best) & (best < np.inf)
+            bad[runs[close]] = True
+        for r in np.flatnonzero(chosen < 0):
+            results[runs[r]] = list(g.selected)
+        values = np.unique(chosen[chosen >= 0])
+        if len(values) == 1 and (chosen >= 0).all() and (keep is None or int(values[0]) in keep):
+            g.pending = (int(values[0]), best, gathered[int(values[0])])
+            stack.append(g)
+            continue
+        for v in values:
+            mask = chosen == v
+            if keep is not None and int(v) not in keep:
+                for r in runs[mask]:
+                    results[r] = int(v)
+                continue
+            stack.append(_Group(runs[mask], budgets[:, mask], bounds[:, mask], set(g.alive),
+                                list(g.selected), (int(v), best[mask], gathered[int(v)][:, mask])))
+    return [None if bad[r] else results[r] for r in range(k)]
 
 
 # --------------------------------------------------------------------------- drivers
@@ -300,10 +466,12 @@ class MESOutcome:
     exact_runs: int = 0
 
 
-def _run(data: MESData, beta: Fraction, exact: bool) -> tuple[list[int], float, bool]:
-    """Outcome at ``beta`` and the next beta where it may change (``beta + 1`` when unknown)."""
+def _run(data: MESData, beta: Fraction, exact: bool,
+         need: float = math.inf) -> tuple[list[int], float, bool]:
+    """Outcome at ``beta`` and the next beta where it may change (``beta + 1`` when unknown;
+    not looked for beyond ``need``, see :func:`_run_float`)."""
     try:
-        sel, change = run_float(data, float(beta))
+        sel, change = run_float(data, float(beta), need)
     except _NearTie:
         return run_exact(data, beta), float(beta) + 1.0, True
     if exact:
@@ -312,6 +480,65 @@ def _run(data: MESData, beta: Fraction, exact: bool) -> tuple[list[int], float, 
             return sel_exact, float(beta) + 1.0, True
         return sel_exact, change, True
     return sel, change, False
+
+
+_BATCH_MAX = 256
+_BATCH_CELLS = 4_000_000  # ballots x runs of one batch (32 MB of float64)
+
+
+def _probe(data: MESData, beta: float) -> list[int]:
+    """The candidates a float run buys at ``beta`` (none when it meets a near tie: the guess
+    is only used to merge ballots, and a wrong guess is corrected by re-running)."""
+    try:
+        return run_float(data, beta, math.inf)[0]
+    except _NearTie:
+        return []
+
+
+def _add1_visits(data: MESData, beta0: Fraction, step: Fraction,
+                 exact: bool) -> Iterator[tuple[Fraction, list[int], float, bool]]:
+    """The per-voter budgets Add1 looks at, in increasing order, with their outcomes:
+    ``(beta, funded candidates, beta below which the outcome cannot change, exact?)``.
+
+    A tracked run says how far the outcome provably stays the same: Add1 jumps there. When it
+    cannot jump (the usual case on large cities), the next budgets are run as one vectorised
+    batch (:func:`run_float_batch`), doubling the batch size each time, up to 256 runs and
+    4 million ballot x run cells."""
+    k = 0
+    size = 8
+    keep: set[int] = set()  # candidates bought so far: ballots are merged by those they approve
+    cap = max(1, min(_BATCH_MAX, _BATCH_CELLS // max(1, len(data.weights))))
+    while True:
+        beta = beta0 + k * step
+        sel, change, used_exact = _run(data, beta, exact, float(beta + step))
+        yield beta, sel, change, used_exact
+        if math.isinf(change):
+            return
+        target = (change - float(beta0)) / float(step)
+        following = max(k + 1, math.ceil(target - 1e-7 * max(1.0, abs(target))))
+        if following > k + 1 or exact:
+            k = following
+            continue
+        keep.update(sel)
+        betas = [beta0 + (k + 1 + j) * step for j in range(size)]
+        # the candidates bought at the last budget of the batch are probably all needed
+        keep.update(_probe(data, float(betas[-1])))
+        results = run_float_batch(data, [float(x) for x in betas], keep)
+        while True:  # runs that bought a candidate outside ``keep``: again with it
+            missed = {j: r for j, r in enumerate(results) if isinstance(r, int)}
+            if not missed:
+                break
+            keep.update(missed.values())
+            again = run_float_batch(data, [float(betas[j]) for j in missed], keep)
+            for j, r in zip(missed, again, strict=True):
+                results[j] = r
+        for beta_j, sel_j in zip(betas, results, strict=True):
+            used = False
+            if not isinstance(sel_j, list):
+                sel_j, _, used = _run(data, beta_j, exact=False)
+            yield beta_j, sel_j, float(beta_j + step), used
+        k += size + 1
+        size = min(2 * size, cap)
 
 
 def _is_exhaustive(data: MESData, chosen: list[str], budget: Number) -> bool:
@@ -350,14 +577,10 @@ def equal_shares(
         outcome = MESOutcome(names(sel), beta0, 1, int(used_exact))
     else:
         stop_when_exhaustive = completion in ("add1-exhaustive", "add1u")
-        step = Fraction(increment)
-        k = 0
         previous: MESOutcome | None = None
-        runs = exact_runs = 0
-        while True:
-            beta = beta0 + k * step
-            sel, change, used_exact = _run(data, beta, exact)
-            runs += 1
+        exact_runs = 0
+        visits = _add1_visits(data, beta0, Fraction(increment), exact)
+        for runs, (beta, sel, change, used_exact) in enumerate(visits, start=1):
             exact_runs += int(used_exact)
             current = MESOutcome(names(sel), beta, runs, exact_runs)
             if instance.cost(current.winners) > budget:
@@ -372,8 +595,6 @@ def equal_shares(
                 outcome = current
                 break
             previous = current
-            target = (change - float(beta0)) / float(step)
-            k = max(k + 1, math.ceil(target - 1e-7 * max(1.0, abs(target))))
     if completion in ("utilitarian", "add1u"):
         from parlons.core.budgeting.greedy import greedy_utilitarian
 

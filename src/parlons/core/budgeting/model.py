@@ -66,33 +66,91 @@ class Ballot:
     multiplicity: int
 
 
-@dataclass
 class Profile:
     """The votes: raw voter rows (for writing back and ballot-level columns such as a district)
-    and the identical ballots merged with a multiplicity."""
+    and the identical ballots merged with a multiplicity.
 
-    vote_type: str
-    columns: list[str]
-    voters: list[Voter]
-    ballots: list[Ballot]
-    #: for each voter row, the index of its merged ballot in ``ballots``
-    voter_ballot: list[int]
+    ``voter_ballot`` gives, for each voter row, the index of its merged ballot in ``ballots``.
+    A profile read from a file builds its :class:`Voter` rows only when ``voters`` is first
+    used (tallying needs the merged ballots only)."""
+
+    def __init__(self, vote_type: str, columns: list[str], voters: list[Voter],
+                 ballots: list[Ballot], voter_ballot: list[int]) -> None:
+        self.vote_type = vote_type
+        self.columns = columns
+        self.ballots = ballots
+        self.voter_ballot = voter_ballot
+        self._voters: list[Voter] | None = voters
+        self._rows: tuple[list[str], list[int]] | None = None
+
+    @classmethod
+    def from_lines(cls, vote_type: str, columns: list[str], lines: list[str],
+                   line_numbers: list[int], ballots: list[Ballot],
+                   voter_ballot: list[int]) -> Profile:
+        """A profile whose voters are the ``;``-separated ``lines`` (no quoting), built lazily."""
+        profile = cls(vote_type, columns, [], ballots, voter_ballot)
+        profile._voters = None
+        profile._rows = (lines, line_numbers)
+        return profile
+
+    @property
+    def voters(self) -> list[Voter]:
+        if self._voters is None:
+            lines, numbers = self._rows or ([], [])
+            columns = self.columns
+            id_col = columns.index("voter_id")
+            voters = []
+            for line, number in zip(lines, numbers, strict=True):
+                row = line.split(";")
+                voters.append(Voter(row[id_col].strip(), dict(zip(columns, row, strict=True)),
+                                    number))
+            self._voters, self._rows = voters, None
+        return self._voters
+
+    @voters.setter
+    def voters(self, value: list[Voter]) -> None:
+        self._voters, self._rows = value, None
+
+    def column(self, name: str) -> list[str]:
+        """Each voter's value in a VOTES column (``""`` when the column is missing)."""
+        if name not in self.columns:
+            return [""] * len(self.voter_ballot)
+        if self._rows is not None:
+            i = self.columns.index(name)
+            return [line.split(";")[i] for line in self._rows[0]]
+        return [v.fields.get(name, "") for v in self.voters]
 
     @property
     def num_voters(self) -> int:
         return sum(b.multiplicity for b in self.ballots)
 
+    def _key(self) -> tuple:
+        return (self.vote_type, self.columns, self.voters, self.ballots, self.voter_ballot)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Profile):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"Profile(vote_type={self.vote_type!r}, columns={self.columns!r}, "
+                f"voters={len(self.voter_ballot)}, ballots={len(self.ballots)})")
+
 
 def merge_ballots(
-    vote_type: str, entries: list[tuple[tuple[str, ...], tuple | None]]
+    vote_type: str, entries: list[tuple[tuple[str, ...], tuple | None]],
+    multiplicities: list[int] | None = None,
 ) -> tuple[list[Ballot], list[int]]:
-    """Merge identical ballots; returns the distinct ballots and each entry's ballot index."""
+    """Merge identical ballots; returns the distinct ballots and each entry's ballot index
+    (each entry counts ``multiplicities[i]`` voters, 1 by default)."""
     index: dict[tuple, int] = {}
     counts: list[int] = []
     keys: list[tuple] = []
     voter_ballot: list[int] = []
     ordered = vote_type == "ordinal"
-    for projects, points in entries:
+    for e, (projects, points) in enumerate(entries):
         if points is None:
             key = (projects if ordered else tuple(sorted(projects)), None)
         else:
@@ -104,7 +162,7 @@ def merge_ballots(
             index[key] = i
             keys.append(key)
             counts.append(0)
-        counts[i] += 1
+        counts[i] += 1 if multiplicities is None else multiplicities[e]
         voter_ballot.append(i)
     ballots = [Ballot(k[0], k[1], c) for k, c in zip(keys, counts, strict=False)]
     return ballots, voter_ballot

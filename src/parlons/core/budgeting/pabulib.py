@@ -10,9 +10,12 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from parlons.core.budgeting.model import Instance, Number, Profile, Project, Voter, merge_ballots
 
@@ -80,14 +83,15 @@ def parse_pabulib(text: str) -> tuple[Instance, Profile]:
     """Parse the text of a Pabulib file."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"')
+    stream = io.StringIO(text, newline="")
+    reader = csv.reader(stream, delimiter=";", quotechar='"')
     section = None
     header: list[str] | None = None
     meta: dict[str, str] = {}
     projects: dict[str, Project] = {}
     project_columns: list[str] = []
     vote_columns: list[str] = []
-    voters: list[Voter] = []
+    votes: tuple[list[str], list[int], list | None] | None = None
     for row in reader:
         line = reader.line_num
         if not row or (len(row) == 1 and row[0].strip() == ""):
@@ -109,6 +113,9 @@ def parse_pabulib(text: str) -> tuple[Instance, Profile]:
                 vote_columns = header
                 if "voter_id" not in header or "vote" not in header:
                     raise PabulibError(f"line {line}: VOTES header needs voter_id and vote")
+                wanted = _wanted(header, meta.get("vote_type", "approval"))
+                votes = _vote_lines(text[stream.tell():], line + 1, len(header), wanted, reader)
+                break
             continue
         if section == "META":
             if len(row) < 2:
@@ -130,12 +137,9 @@ def parse_pabulib(text: str) -> tuple[Instance, Profile]:
             if pid in projects:
                 raise PabulibError(f"line {line}: duplicate project id {pid!r}")
             projects[pid] = Project(pid, cost, fields)
-        else:
-            _read_votes(reader, header, row, line, voters)
-            break
     if "budget" not in meta:
         raise PabulibError("META has no budget")
-    if section != "VOTES" and not voters:
+    if section != "VOTES":
         missing = [s for s in SECTIONS if s != section]
         raise PabulibError(f"missing section(s) after {section}: {', '.join(missing)}")
     try:
@@ -143,52 +147,128 @@ def parse_pabulib(text: str) -> tuple[Instance, Profile]:
     except (ValueError, ZeroDivisionError):
         raise PabulibError(f"META budget is not a number: {meta['budget']!r}") from None
     instance = Instance(meta, budget, projects, project_columns)
-    profile = build_profile(instance, vote_columns, voters)
-    return instance, profile
+    lines, numbers, keys = votes or ([], [], [])
+    return instance, _profile_of_lines(instance, vote_columns, lines, numbers, keys)
 
 
-def _read_votes(reader, header: list[str], first: list[str], line: int,
-                voters: list[Voter]) -> None:
-    """Tight loop over the VOTES rows (the bulk of a file)."""
-    width = len(header)
-    id_col = header.index("voter_id")
-    row = first
-    while True:
-        blank = not row or (len(row) == 1 and not row[0].strip())
-        if len(row) != width and not blank:
-            raise PabulibError(f"line {line}: {len(row)} fields, the VOTES header has {width}")
-        else:
-            voters.append(Voter(row[id_col].strip(), dict(zip(header, row, strict=False)), line))
-        row = next(reader, None)
-        if row is None:
-            return
+def _wanted(columns: list[str], vote_type: str) -> list[int]:
+    """Positions of the VOTES columns a ballot needs: vote, and points when they count."""
+    with_points = "points" in columns and vote_type in ("cumulative", "scoring")
+    return [columns.index("vote")] + ([columns.index("points")] if with_points else [])
+
+
+def _fields(text: str, width: int, wanted: list[int]) -> list:
+    """The ``wanted`` fields of every line of ``text`` that has ``width`` fields (one regular
+    expression over the whole section: strings, or tuples in column order)."""
+    pattern = ";".join("([^;\n]*)" if j in wanted else "[^;\n]*" for j in range(width))
+    return re.findall(f"^{pattern}$", text, re.M)
+
+
+def _vote_lines(rest: str, first_line: int, width: int, wanted: list[int],
+                reader: Any) -> tuple[list[str], list[int], list | None]:
+    """The VOTES rows as ``;``-joined lines without quoting, their line numbers and, when
+    every line is well-formed, their ``wanted`` fields (see :func:`_fields`).
+
+    Fast path: no quote and no lone CR in the section, so a row is a line. Otherwise each row
+    goes through the CSV reader and is written back unquoted (a field holding ``;`` cannot be
+    a voter's column value that the model keeps apart, so it is refused)."""
+    if '"' not in rest:
+        if "\r" in rest:
+            rest = rest.replace("\r\n", "\n")
+        if "\r" not in rest:
+            lines = rest.split("\n")
+            if lines and not lines[-1].strip():
+                lines.pop()  # after the last line break
+            keys = _fields(rest, width, wanted)
+            if len(keys) == len(lines):  # every line has the header's width, none is blank
+                return lines, list(range(first_line, first_line + len(lines))), keys
+            counts = [line.count(";") for line in lines]
+            blank = [i for i, c in enumerate(counts) if c == 0 and not lines[i].strip()]
+            if blank:
+                keep = sorted(set(range(len(lines))) - set(blank))
+                lines = [lines[i] for i in keep]
+                counts = [counts[i] for i in keep]
+                numbers = [first_line + i for i in keep]
+            else:
+                numbers = list(range(first_line, first_line + len(lines)))
+            if any(c != width - 1 for c in counts):
+                i = next(i for i, c in enumerate(counts) if c != width - 1)
+                raise PabulibError(f"line {numbers[i]}: {counts[i] + 1} fields, the VOTES "
+                                   f"header has {width}")
+            return lines, numbers, None
+    lines, numbers = [], []
+    for row in reader:
         line = reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) != width:
+            raise PabulibError(f"line {line}: {len(row)} fields, the VOTES header has {width}")
+        if any(";" in field or "\n" in field or "\r" in field for field in row):
+            raise PabulibError(f"line {line}: a VOTES field holds ';' or a line break")
+        lines.append(";".join(row))
+        numbers.append(line)
+    return lines, numbers, None
 
 
-def _ballot_of(voter: Voter, with_points: bool) -> tuple[tuple[str, ...], tuple | None]:
-    raw = voter.fields.get("vote", "").strip()
-    if not raw:
-        projects: tuple[str, ...] = ()
-    elif " " in raw:
-        projects = tuple(p.strip() for p in raw.split(","))
+def _points(raw: str) -> tuple:
+    raw = raw.strip()
+    return tuple(parse_number(x) for x in raw.split(",")) if raw else ()
+
+
+def _profile_of_lines(instance: Instance, columns: list[str], lines: list[str],
+                      numbers: list[int], keys: list | None = None) -> Profile:
+    """Merge identical ballots straight from the VOTES lines: each distinct vote text (and
+    points text) is parsed once; ballots keep the order of their first voter. ``keys``: the
+    lines' vote (and points) fields when already extracted."""
+    vote_type = instance.vote_type
+    wanted = _wanted(columns, vote_type)
+    with_points = len(wanted) == 2
+    if keys is None:
+        keys = _fields("\n".join(lines), len(columns), wanted)
+    if with_points and wanted[1] < wanted[0]:
+        keys = [(vote, points) for points, vote in keys]
+    first_of = dict.fromkeys(keys)  # distinct texts, in order of first appearance
+    counts = Counter(keys)
+    if with_points:
+        entries = []
+        for vote, points in first_of:
+            projects = _projects(vote)
+            values = _points(points)
+            if len(values) != len(projects):
+                line = numbers[keys.index((vote, points))]
+                raise PabulibError(f"line {line}: {len(projects)} projects but {len(values)} "
+                                   f"points")
+            entries.append((projects, values))
     else:
-        projects = tuple(raw.split(","))
-    if not with_points:
-        return projects, None
-    raw_points = voter.fields.get("points", "").strip()
-    points = tuple(parse_number(x) for x in raw_points.split(",")) if raw_points else ()
-    if len(points) != len(projects):
-        raise PabulibError(
-            f"line {voter.line}: {len(projects)} projects but {len(points)} points"
-        )
-    return projects, points
+        entries = [(_projects(vote), None) for vote in first_of]
+    distinct, index = merge_ballots(vote_type, entries,
+                                    [counts[k] for k in first_of])
+    ballot_of = dict(zip(first_of, index, strict=True))
+    voter_ballot = list(map(ballot_of.__getitem__, keys))
+    return Profile.from_lines(vote_type, columns, lines, numbers, distinct, voter_ballot)
+
+
+def _projects(raw: str) -> tuple[str, ...]:
+    raw = raw.strip()
+    if not raw:
+        return ()
+    if " " in raw:
+        return tuple(p.strip() for p in raw.split(","))
+    return tuple(raw.split(","))
 
 
 def build_profile(instance: Instance, columns: list[str], voters: list[Voter]) -> Profile:
     """Merge the voters' ballots into a profile."""
     vote_type = instance.vote_type
     with_points = "points" in columns and vote_type in ("cumulative", "scoring")
-    entries = [_ballot_of(v, with_points) for v in voters]
+    entries = []
+    for voter in voters:
+        projects = _projects(voter.fields.get("vote", ""))
+        points = _points(voter.fields.get("points", "")) if with_points else None
+        if points is not None and len(points) != len(projects):
+            raise PabulibError(f"line {voter.line}: {len(projects)} projects but "
+                               f"{len(points)} points")
+        entries.append((projects, points))
     ballots, voter_ballot = merge_ballots(vote_type, entries)
     return Profile(vote_type, columns, voters, ballots, voter_ballot)
 

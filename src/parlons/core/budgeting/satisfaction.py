@@ -32,10 +32,40 @@ def ballot_utilities(instance: Instance, ballot: Ballot, sat: str) -> dict[str, 
     return {p: u for p, u in out.items() if u > 0} if sat == "cost" else out
 
 
+def supporters(instance: Instance, profile: Profile,
+               sat: str) -> dict[str, tuple[list[int], list[Number]]]:
+    """For each project, the ballots (indexes into ``profile.ballots``, increasing) that give it
+    a positive utility, and those utilities (as :func:`ballot_utilities`, without building a
+    dict per ballot for ``cost`` and ``cardinality``)."""
+    projects = instance.projects
+    if sat not in ("cost", "cardinality"):
+        out: dict[str, tuple[list[int], list[Number]]] = {p: ([], []) for p in projects}
+        for i, ballot in enumerate(profile.ballots):
+            for p, u in ballot_utilities(instance, ballot, sat).items():
+                if u > 0:
+                    out[p][0].append(i)
+                    out[p][1].append(u)
+        return out
+    lists: dict[str, list[int]] = {p: [] for p in projects}
+    get = lists.get
+    for i, ballot in enumerate(profile.ballots):
+        for p in ballot.projects:
+            named = get(p)
+            if named is not None:
+                named.append(i)
+    out = {}
+    for p, idx in lists.items():
+        u = projects[p].cost if sat == "cost" else 1
+        if u <= 0:
+            idx = []
+        elif len(set(idx)) != len(idx):  # a project named twice on a ballot counts once
+            idx = sorted(set(idx))
+        out[p] = (idx, [u] * len(idx))
+    return out
+
+
 def total_satisfaction(instance: Instance, profile: Profile, sat: str) -> dict[str, Number]:
     """Sum over voters of each project's utility."""
-    total: dict[str, Number] = {p: 0 for p in instance.projects}
-    for ballot in profile.ballots:
-        for p, u in ballot_utilities(instance, ballot, sat).items():
-            total[p] += u * ballot.multiplicity
-    return total
+    weights = [b.multiplicity for b in profile.ballots]
+    return {p: sum(weights[i] * u for i, u in zip(idx, us, strict=True))
+            for p, (idx, us) in supporters(instance, profile, sat).items()}
