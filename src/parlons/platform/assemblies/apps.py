@@ -24,3 +24,16 @@ class AssembliesConfig(AppConfig):
         personal_data.register("assemblies", export=services.export_personal_data,
                                anonymise=services.anonymise_personal_data)
         register_loader(demo.load)
+        _schedule_periodic_tasks()
+
+
+def _schedule_periodic_tasks() -> None:
+    """Celery beat entry of the module: volunteers' data deleted once their retention date
+    has passed (settings may override it by name)."""
+    from celery.schedules import crontab
+
+    from parlons.platform.celery import app
+
+    app.conf.beat_schedule.setdefault("assemblies-purge-expired-personal-data", {
+        "task": "parlons.platform.assemblies.tasks.purge_expired_personal_data",
+        "schedule": crontab(hour=2, minute=15)})

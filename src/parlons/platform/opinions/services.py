@@ -192,7 +192,10 @@ def merge_browser_into_user(*, browser_id: str, user) -> int:
 
 @transaction.atomic
 def _merge_in_component(component_id: int, browser_id: str, user) -> int:
-    rows = list(Participant.objects.select_for_update()
+    # FOR NO KEY UPDATE: a concurrent vote of the account (whose foreign-key check takes
+    # FOR KEY SHARE on the participant) is not blocked, so it cannot deadlock with the merge;
+    # if it lands on a statement the merge moves, the merge's unique violation retries it.
+    rows = list(Participant.objects.select_for_update(no_key=True)
                 .filter(Q(browser_id=browser_id, user__isnull=True) | Q(user=user),
                         component_id=component_id).order_by("pk"))
     anonymous = next((p for p in rows if p.user_id is None), None)
