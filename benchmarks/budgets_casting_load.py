@@ -34,6 +34,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from http_load import on_scratch_postgres, wait_for_server  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parlons.platform.settings")
 RECEIPT = re.compile(r'name="receipt" value="([A-Z0-9-]+)"')
 
@@ -49,23 +51,7 @@ def main() -> int:
     if args.quick:
         args.voters, args.seconds = 40, 15
 
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        print("this benchmark needs PostgreSQL (DATABASE_URL=postgres://...)", file=sys.stderr)
-        return 2
-    name = connection.settings_dict["NAME"]
-    connection.settings_dict["TEST"]["NAME"] = f"test_{name}_budgets_load"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    test_name = connection.settings_dict["NAME"]
-    try:
-        return run(args, test_name)
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return on_scratch_postgres("budgets_load", lambda database: run(args, database))
 
 
 def seed(n_codes: int):
@@ -116,7 +102,6 @@ def _server(port: int, env: dict, threads: int) -> subprocess.Popen:
 
 
 def run(args, test_name: str) -> int:
-    from proposals_supports_load import _wait_for
 
     from parlons.platform.budgets.models import Ballot, VoterRecord
     from parlons.platform.budgets.services import receipt_hash
@@ -131,7 +116,7 @@ def run(args, test_name: str) -> int:
     path = f"/participer/{space.slug}/c/{component.pk}/?v=code&b={budget.pk}"
     try:
         for port in ports:
-            _wait_for(port)
+            wait_for_server(port)
         result = _load(args, ports, servers, path, project_ids, codes)
     finally:
         for server in servers:

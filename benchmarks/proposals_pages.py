@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from http_load import wait_for_server  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parlons.platform.settings")
 
 
@@ -260,7 +262,7 @@ def over_http(args, pages: dict[str, str], user) -> None:
         env=env, cwd=root)
     levels = [int(level) for level in args.concurrency.split(",")]
     try:
-        _wait_for_server(args.port)
+        wait_for_server(args.port)
         workers = _workers(server.pid)
         print(f"over HTTP: gunicorn, {args.workers} sync worker processes; closed-loop clients;"
               f" {os.cpu_count()} CPUs on this machine")
@@ -283,21 +285,6 @@ def over_http(args, pages: dict[str, str], user) -> None:
         server.terminate()
         server.wait(20)
         session.delete()
-
-
-def _wait_for_server(port: int) -> None:
-    import http.client
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/theme.css")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not start")
 
 
 def _get(port: int, path: str, headers: dict, conn=None) -> int:

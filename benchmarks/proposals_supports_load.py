@@ -25,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+from http_load import on_scratch_postgres, wait_for_server  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parlons.platform.settings")
 
 
@@ -38,23 +40,7 @@ def main() -> int:
     if args.quick:
         args.clients, args.seconds = 40, 15
 
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        print("this benchmark needs PostgreSQL (DATABASE_URL=postgres://...)", file=sys.stderr)
-        return 2
-    name = connection.settings_dict["NAME"]
-    connection.settings_dict["TEST"]["NAME"] = f"test_{name}_proposals_load"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    test_name = connection.settings_dict["NAME"]
-    try:
-        return run(args, test_name)
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return on_scratch_postgres("proposals_load", lambda database: run(args, database))
 
 
 def seed(n_clients: int):
@@ -111,7 +97,7 @@ def run(args, test_name: str) -> int:
          "--bind", f"127.0.0.1:{args.port}", "--workers", "2", "--threads", "8",
          "--log-level", "warning"], env=env, cwd=ROOT)
     try:
-        _wait_for(args.port)
+        wait_for_server(args.port)
         latencies, errors = _load(args, component, proposals, sessions, settings)
         shown = _shown_counts(args.port, component, proposals, sessions[0], settings)
     finally:
@@ -133,19 +119,6 @@ def run(args, test_name: str) -> int:
     print(f"{n:>9} {n / args.seconds:>7.1f} {pct(0.5):>7.1f} {pct(0.95):>7.1f} "
           f"{pct(0.99):>7.1f} {errors:>6} {sum(rows.values()):>8} {mismatched:>8}")
     return 1 if mismatched else 0
-
-
-def _wait_for(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/theme.css")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not start")
 
 
 def _headers(session_key: str, settings) -> dict:
