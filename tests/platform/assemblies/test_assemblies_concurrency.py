@@ -5,15 +5,14 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import translation
 
 from parlons.platform.assemblies.models import Volunteer
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="row locks are tested on PostgreSQL (CI runs the suite there)"),
+    pytest.mark.postgres,
 ]
 
 

@@ -8,7 +8,6 @@ import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.test import Client
 from django.utils import translation
 from pypdf import PdfReader
@@ -418,7 +417,7 @@ def test_agent_vote_for_an_account(coded_pb, people):
             choices={coded_pb["projects"]["Fresque"].pk: 1}, receipt=services.new_receipt())
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_eight_threads_one_code(coded_pb, org_admin, race):
     codes = _issued(coded_pb, org_admin)
@@ -439,7 +438,7 @@ def test_eight_threads_one_code(coded_pb, org_admin, race):
     assert Ballot.objects.filter(budget=city).count() == 2
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_eight_threads_any_one_budget_code(coded_pb, org_admin, race):
     component = coded_pb["component"]

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from parlons.platform.budgets import services
 from parlons.platform.budgets.models import Ballot, BallotChoice, VoterRecord
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="row locks are tested on PostgreSQL (CI runs the suite there)"),
+    pytest.mark.postgres,
 ]
 
 

@@ -8,7 +8,6 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -202,7 +201,7 @@ def test_login_without_browser_votes_or_with_forged_cookie_changes_nothing(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.postgres
 def test_merge_concurrent_with_the_accounts_votes_keeps_one_vote_each(citizen, opinions):
     from parlons.platform.opinions import services
     from parlons.platform.opinions.models import Participant, Vote

@@ -9,7 +9,6 @@ import zipfile
 import numpy as np
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 
 
@@ -209,7 +208,7 @@ def test_search_finds_accepted_statements_only(opinions):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.postgres
 def test_recompute_waits_for_the_map_row_lock(opinions, make_user):
     import threading
     import time

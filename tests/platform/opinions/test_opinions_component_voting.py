@@ -6,7 +6,6 @@ import threading
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 
 
@@ -180,7 +179,7 @@ def test_personal_data_export_and_anonymise(citizen, opinions, opinions_url):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.postgres
 def test_concurrent_double_submission_makes_one_row(citizen, opinions):
     from parlons.platform.opinions import services
     from parlons.platform.opinions.models import Vote
@@ -212,7 +211,7 @@ def test_concurrent_double_submission_makes_one_row(citizen, opinions):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.postgres
 def test_concurrent_first_visits_make_one_participant(citizen, opinions):
     from parlons.platform.opinions import services
     from parlons.platform.opinions.models import Participant

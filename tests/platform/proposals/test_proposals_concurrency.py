@@ -11,15 +11,14 @@ import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections
+from django.db import connections
 
 from parlons.platform.proposals import services
 from parlons.platform.proposals.models import Proposal, Support
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="many-thread test: PostgreSQL only (CI runs it there)"),
+    pytest.mark.postgres,
 ]
 
 

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -163,8 +163,7 @@ def test_phase_notifications_in_the_notifications_page(people, process):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="many-thread test: PostgreSQL only (CI runs it there)")
+@pytest.mark.postgres
 def test_concurrent_workers_announce_a_phase_once(people, process, make_user):
     followers = [make_user() for _n in range(12)]
     for person in followers:

@@ -100,5 +100,5 @@ def test_word_frequencies(client, imported_project):
                       ).content.decode()
     table = page.split('id="words"')[1].split("</table>")[0]
     lemmas = re.findall(r'<th scope="row">([^<]+)</th>', table)
-    assert 1 <= len(lemmas) <= 40
+    assert len(lemmas) in range(1, 41)  # at least one word, at most the page's 40
     assert "le" not in lemmas and "Nadia" not in lemmas  # stop words and speaker labels
