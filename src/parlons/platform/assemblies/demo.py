@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sys
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -124,7 +126,12 @@ def load(organisation: Organisation, rng: random.Random) -> None:
     drawn = list(assembly.volunteers.filter(status=Volunteer.Status.SELECTED).order_by("pk"))
     for n, volunteer in enumerate(drawn):
         services.respond(actor=admin, volunteer=volunteer, accept=n % 13 != 5)
-    services.replacement_draw(actor=admin, assembly=assembly, seed="tirage complémentaire")
+    try:
+        services.replacement_draw(actor=admin, assembly=assembly, seed="tirage complémentaire")
+    except ValidationError as error:
+        # The volunteers are random: the declined seats may have no volunteer left who keeps
+        # every quota. The demo then shows the panel without a replacement round.
+        print(f"demo: no replacement round ({error.messages[0][:80]})", file=sys.stderr)
     for n, (title, when) in enumerate([("Session 1 : comprendre le climat local", -7),
                                        ("Session 2 : mobilités et logement", 7)]):
         session = services.create_session(actor=admin, assembly=assembly, title=title,
