@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import logging
 import zipfile
 from pathlib import PurePath
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from parlons.core.qda import model as qda
@@ -762,14 +764,16 @@ def start_import(*, actor, project: ResearchProject, kind: str,
 
 
 def _progress(job_id: int, percent: int, step: str) -> None:
-    ImportJob.objects.filter(pk=job_id).update(progress=percent, step=step[:200])
+    """Record progress (and that the worker is alive) while the job is still running."""
+    ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.RUNNING).update(
+        progress=percent, step=step[:200], updated_at=timezone.now())
 
 
 def run_import(job_id: int) -> str:
     """Run a queued import (called by the Celery task); returns its final status. Progress is
     written outside the import's transaction, so the page sees it while the file is read."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
-        status=ImportJob.Status.RUNNING, progress=1)
+        status=ImportJob.Status.RUNNING, progress=1, updated_at=timezone.now())
     job = ImportJob.objects.select_related("project", "created_by").filter(pk=job_id).first()
     if not claimed or job is None:  # already run (a redelivered task) or deleted
         return job.status if job else "missing"
@@ -784,19 +788,36 @@ def run_import(job_id: int) -> str:
             logger.exception("research import %s failed", job.pk)
             return _fail(job, _("The import failed because of an unexpected error; the "
                                 "administrators can read the details in the logs."))
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.DONE, progress=100, counts=counts, notes=notes, payload=b"",
-        step=_("Import finished."))
-    return ImportJob.Status.DONE
+    return ImportJob.Status.DONE if counts is not None else ImportJob.Status.FAILED
 
 
 def _fail(job: ImportJob, text: str) -> str:
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, error=text,
-                                               payload=b"", step=_("The import failed."))
+    ImportJob.objects.filter(pk=job.pk).exclude(status=ImportJob.Status.DONE).update(
+        status=ImportJob.Status.FAILED, error=text, payload=b"", step=_("The import failed."))
     return ImportJob.Status.FAILED
 
 
-def _run(job: ImportJob) -> tuple[dict, list[str]]:
+def fail_stale_imports(now=None) -> int:
+    """Mark as failed the imports whose worker died: running with no progress for
+    ``PARLONS_IMPORT_STALE_MINUTES`` (default 30), or never picked up for a day. Returns how
+    many. A worker that comes back finds its job failed and rolls its import back."""
+    now = now or timezone.now()
+    stale = int(getattr(settings, "PARLONS_IMPORT_STALE_MINUTES", 30))
+    jobs = ImportJob.objects.filter(
+        models.Q(status=ImportJob.Status.RUNNING, updated_at__lt=now - dt.timedelta(minutes=stale))
+        | models.Q(status=ImportJob.Status.PENDING, created_at__lt=now - dt.timedelta(days=1)))
+    failed = 0
+    for job_id, language in jobs.values_list("pk", "language"):
+        with translation.override(language):
+            failed += ImportJob.objects.filter(pk=job_id).filter(
+                models.Q(status=ImportJob.Status.RUNNING) | models.Q(status=ImportJob.Status.PENDING)
+            ).update(status=ImportJob.Status.FAILED, payload=b"", step=_("The import failed."),
+                     error=_("The import was interrupted (the server handling it stopped). "
+                             "Nothing of it was saved: please start it again."))
+    return failed
+
+
+def _run(job: ImportJob) -> tuple[dict | None, list[str]]:
     project, actor = job.project, job.created_by
     if actor is None or not rules.can_manage_project(actor, project):
         raise PermissionDenied
@@ -817,4 +838,10 @@ def _run(job: ImportJob) -> tuple[dict, list[str]]:
     with transaction.atomic():
         _lock_project(project)
         counts = convert.save_core(project, core, actor=actor)
+        finished = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+            status=ImportJob.Status.DONE, progress=100, counts=counts, notes=notes, payload=b"",
+            step=_("Import finished."), updated_at=timezone.now())
+        if not finished:  # declared dead by fail_stale_imports meanwhile: save nothing
+            transaction.set_rollback(True)
+            return None, notes
     return counts, notes

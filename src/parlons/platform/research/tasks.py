@@ -11,3 +11,11 @@ def run_import(job_id: int) -> str:
     from parlons.platform.research import services
 
     return services.run_import(job_id)
+
+
+@shared_task
+def fail_stale_imports() -> int:
+    """Periodic: imports whose worker died are marked failed instead of "in progress"."""
+    from parlons.platform.research import services
+
+    return services.fail_stale_imports()
