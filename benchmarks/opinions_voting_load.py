@@ -2,8 +2,10 @@
 
 Two gunicorn processes (gthread workers) on PostgreSQL serve the platform on 127.0.0.1; map
 recomputes go through Redis to a Celery worker when ``redis-server`` is installed (else they
-run in-process, eager). Each client is a thread with its own browser identity (anonymous
-participation): it loads the page, then follows the htmx flow (vote, get the next statement);
+run in-process, eager). The clients run in this one process (asyncio, one keep-alive
+connection each, so that they take little of the CPU the server needs); each has its own
+browser identity (anonymous participation): it loads the page, then follows the htmx flow
+(vote, get the next statement);
 once it has seen every statement it changes earlier votes. Prints throughput and latency
 percentiles, then checks that no vote was lost: the rows in the database are exactly the
 (participant, statement) pairs that got a successful answer, with the last value sent.
@@ -16,6 +18,7 @@ percentiles, then checks that no vote was lost: the rows in the database are exa
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import random
 import re
@@ -24,9 +27,9 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -89,73 +92,169 @@ print(c.pk)
     return f"/participer/bench/c/{pk}/", pk
 
 
-class Client(threading.Thread):
-    def __init__(self, base: str, path: str, stop: threading.Event, seed: int,
-                 think: float = 0.0) -> None:
-        super().__init__(daemon=True)
-        self.think = think
-        self.base, self.path, self.stop, self.rng = base, path, stop, random.Random(seed)
+class Connection:
+    """One keep-alive HTTP/1.1 connection to the server (asyncio streams, no library)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def _open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def request(self, method: str, path: str, headers: dict[str, str],
+                      body: bytes = b"") -> tuple[int, list[tuple[str, str]], bytes]:
+        """(status, headers, body); reconnects once when a reused connection was closed."""
+        for attempt in (1, 2):
+            reused = self.writer is not None
+            if not reused:
+                await self._open()
+            try:
+                return await self._exchange(method, path, headers, body)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.close()
+                if not reused or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _exchange(self, method: str, path: str, headers: dict[str, str],
+                        body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}",
+                 f"Content-Length: {len(body)}"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        status = int(status_line.split()[1])
+        parsed = [tuple(x.strip() for x in line.split(":", 1)) for line in header_lines if line]
+        fields = {k.lower(): v for k, v in parsed}
+        if "content-length" in fields:
+            data = await self.reader.readexactly(int(fields["content-length"]))
+        elif fields.get("transfer-encoding", "").lower() == "chunked":
+            data = await self._chunked()
+        else:
+            data = await self.reader.read()
+            self.close()
+        if fields.get("connection", "").lower() == "close":
+            self.close()
+        return status, parsed, data
+
+    async def _chunked(self) -> bytes:
+        parts = []
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            parts.append(await self.reader.readexactly(size + 2))
+            if size == 0:
+                return b"".join(p[:-2] for p in parts)
+
+
+class Participant:
+    """An anonymous browser: loads the page, then votes on successive statements (htmx)."""
+
+    def __init__(self, port: int, path: str, seed: int, think: float = 0.0) -> None:
+        self.conn = Connection(port)
+        self.path, self.rng, self.think = path, random.Random(seed), think
+        self.cookies: dict[str, str] = {}
         self.latencies: list[float] = []
         self.acked: dict[int, int] = {}   # statement -> last acknowledged value
         self.errors = 0
         self.kinds: dict[str, int] = {}
         self.browser_id = ""
-        self.ready = threading.Event()   # set once the first page is loaded
-        self.go = threading.Event()      # the clock starts: vote
+        self.token = ""
+        self.statement: int | None = None
 
-    def run(self) -> None:
-        import requests
+    async def _send(self, method: str, body: bytes = b"",
+                    extra: dict[str, str] | None = None) -> tuple[int, str]:
+        headers = dict(extra or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        status, fields, data = await self.conn.request(method, self.path, headers, body)
+        for name, value in fields:
+            if name.lower() == "set-cookie":
+                key, _sep, rest = value.partition("=")
+                self.cookies[key.strip()] = rest.split(";", 1)[0]
+        return status, data.decode()
 
-        session = requests.Session()
-        url = self.base + self.path
+    def _error(self, kind: str) -> None:
+        self.errors += 1
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+
+    async def open_page(self) -> bool:
         try:
-            first = session.get(url, timeout=30)
-        except requests.RequestException as exc:
-            self.errors += 1
-            self.kinds["first GET " + type(exc).__name__] = 1
-            return
-        html = first.text
-        if first.status_code != 200 or not CSRF_RE.search(html):
-            self.errors += 1
-            print(f"client: GET {url} answered {first.status_code}", file=sys.stderr)
-            return
-        token = CSRF_RE.search(html).group(1)
-        self.ready.set()
-        self.go.wait()
-        match = STATEMENT_RE.search(html)
-        statement = int(match.group(1)) if match else None
-        all_ids: list[int] = []
+            status, html = await self._send("GET")
+        except (OSError, asyncio.IncompleteReadError) as exc:
+            self._error("first GET " + type(exc).__name__)
+            return False
+        match = CSRF_RE.search(html)
+        if status != 200 or not match:
+            self._error(f"first GET HTTP {status}")
+            return False
+        self.token = match.group(1)
+        found = STATEMENT_RE.search(html)
+        self.statement = int(found.group(1)) if found else None
+        return True
+
+    async def vote_until(self, stop: asyncio.Event) -> None:
         values = ("agree", "disagree", "pass")
         codes = {"agree": 1, "disagree": -1, "pass": 0}
-        while not self.stop.is_set():
-            if statement is None:
-                if not all_ids:
-                    all_ids = sorted(self.acked)
-                statement = self.rng.choice(all_ids)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true",
+                   "Referer": f"http://127.0.0.1:{self.conn.port}{self.path}"}
+        while not stop.is_set():
+            statement = self.statement
+            if statement is None:  # every statement seen: change an earlier vote
+                statement = self.rng.choice(sorted(self.acked))
             value = self.rng.choice(values)
-            if self.think and self.stop.wait(self.rng.uniform(0.5, 1.5) * self.think):
-                break
+            if self.think:
+                try:
+                    await asyncio.wait_for(stop.wait(), self.rng.uniform(0.5, 1.5) * self.think)
+                    break
+                except TimeoutError:
+                    pass
+            body = urlencode({"csrfmiddlewaretoken": self.token, "action": "vote",
+                              "statement": statement, "value": value}).encode()
             start = time.perf_counter()
             try:
-                r = session.post(url, data={"csrfmiddlewaretoken": token, "action": "vote",
-                                            "statement": statement, "value": value},
-                                 headers={"HX-Request": "true", "Referer": url}, timeout=30)
-            except requests.RequestException as exc:
-                self.errors += 1
-                self.kinds[type(exc).__name__] = self.kinds.get(type(exc).__name__, 0) + 1
+                status, html = await self._send("POST", body, headers)
+            except (OSError, asyncio.IncompleteReadError) as exc:
+                self._error(type(exc).__name__)
                 continue
             self.latencies.append(time.perf_counter() - start)
-            if r.status_code != 200:
-                self.errors += 1
-                self.kinds[f"HTTP {r.status_code}"] = self.kinds.get(f"HTTP {r.status_code}",
-                                                                     0) + 1
-                statement = None
+            if status != 200:
+                self._error(f"HTTP {status}")
+                self.statement = None if self.acked else statement
                 continue
             self.acked[statement] = codes[value]
-            match = STATEMENT_RE.search(r.text)
-            statement = int(match.group(1)) if match else None
-        cookie = session.cookies.get("parlons_opinions") or ""
-        self.browser_id = cookie.strip('"').split(":")[0]
+            found = STATEMENT_RE.search(html)
+            self.statement = int(found.group(1)) if found else None
+        self.conn.close()
+        self.browser_id = self.cookies.get("parlons_opinions", "").strip('"').split(":")[0]
+
+
+async def run_clients(port: int, path: str, clients: int, seconds: float, think: float,
+                      on_start) -> tuple[list[Participant], float]:
+    """Every participant opens the page (outside the clock), then all vote for ``seconds``;
+    ``on_start()`` is called when the clock starts. Returns the participants and the wall
+    time of the voting period (until the last answer came back)."""
+    participants = [Participant(port, path, seed=i, think=think) for i in range(clients)]
+    opened = []
+    for chunk in range(0, clients, 20):  # 20 page loads at a time
+        batch = participants[chunk:chunk + 20]
+        results = await asyncio.gather(*(p.open_page() for p in batch))
+        opened += [p for p, ok in zip(batch, results, strict=True) if ok]
+    stop = asyncio.Event()
+    on_start()
+    t0 = time.perf_counter()
+    tasks = [asyncio.create_task(p.vote_until(stop)) for p in opened]
+    await asyncio.sleep(seconds)
+    stop.set()
+    await asyncio.wait(tasks, timeout=60)
+    return participants, time.perf_counter() - t0
 
 
 def server_cpu(master: int) -> float:
@@ -242,26 +341,17 @@ def main() -> int:
              "--keep-alive", "30", "--log-level", "warning"], env=env, cwd=ROOT))
         wait_port(port)
         warm_up(f"http://127.0.0.1:{port}{path}")
-        stop = threading.Event()
-        workers = [Client(f"http://127.0.0.1:{port}", path, stop, seed=i, think=args.think)
-                   for i in range(clients)]
-        for w in workers:  # every participant opens the page first, outside the clock
-            w.start()
-        for w in workers:
-            while w.is_alive() and not w.ready.wait(1.0):
-                pass
-        t0 = time.perf_counter()
-        cpu0 = server_cpu(procs[-1].pid)
         worker = procs[-2] if "REDIS_URL" in env else None
-        worker_cpu0 = server_cpu(worker.pid) if worker else 0.0
-        client_cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-        for w in workers:
-            w.go.set()
-        time.sleep(seconds)
-        stop.set()
-        for w in workers:
-            w.join(60)
-        elapsed = time.perf_counter() - t0
+        start: dict[str, object] = {}
+
+        def on_start() -> None:  # the clock starts: CPU counters of server, worker, client
+            start.update(cpu=server_cpu(procs[-1].pid),
+                         worker=server_cpu(worker.pid) if worker else 0.0,
+                         client=resource.getrusage(resource.RUSAGE_SELF))
+
+        workers, elapsed = asyncio.run(run_clients(port, path, clients, seconds, args.think,
+                                                   on_start))
+        cpu0, worker_cpu0, client_cpu0 = start["cpu"], start["worker"], start["client"]
         cpu = server_cpu(procs[-1].pid) - cpu0
         worker_cpu = (server_cpu(worker.pid) - worker_cpu0) if worker else 0.0
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -306,7 +396,7 @@ def main() -> int:
     return 0 if check["lost"] == 0 and check["rows"] == check["acked"] else 1
 
 
-def verify(env: dict[str, str], component_id: int, workers: list[Client]) -> dict[str, int]:
+def verify(env: dict[str, str], component_id: int, workers: list[Participant]) -> dict[str, int]:
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE",
                                            "SECRET_KEY")})
     sys.path.insert(0, str(ROOT / "src"))

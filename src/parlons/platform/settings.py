@@ -13,6 +13,13 @@ Environment variables (all optional for a local demo):
   EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL:
                      SMTP; without EMAIL_HOST e-mails are printed on the console
   PARLONS_MEDIA_ROOT uploaded files (default var/media), PARLONS_VAR_DIR (default ./var)
+  DATABASE_CONN_MAX_AGE seconds a database connection is kept (default 60)
+  DATABASE_CONN_HEALTH_CHECKS "0" to skip the SELECT 1 per request on a kept connection
+  PARLONS_LOCAL_CACHE_SECONDS lifetime of the per-process copies of organisations and spaces
+                     (default 30; saves invalidate them at once on every server, see
+                     common/localcache.py; only QuerySet.update() waits for the lifetime)
+  PARLONS_SMS_BACKEND off (default; console with PARLONS_DEBUG) or http: voting codes by SMS;
+                     PARLONS_SMS_URL, _TOKEN, _SENDER, _TIMEOUT for http (docs/budgets.md)
 """
 
 from __future__ import annotations
@@ -132,7 +139,10 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'parlons.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        # A "SELECT 1" before the first query of each request that reuses a connection: one
+        # round trip (~0.1 ms), so that a connection the database dropped is replaced instead
+        # of failing the request. DATABASE_CONN_HEALTH_CHECKS=0 saves it.
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -160,7 +170,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 # Cache, sessions, rate limits and queue: Redis when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    # Django's Redis backend, building one client per process instead of one per call.
+    CACHES = {"default": {"BACKEND": "parlons.platform.common.cache.RedisCache",
                           "LOCATION": REDIS_URL, "KEY_PREFIX": "parlons"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
@@ -170,7 +181,9 @@ else:
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "parlons.platform.common.views.rate_limited"
 # Local-memory cache counts per process: fine for one process (demo, tests); production uses Redis.
-SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
+# W001 ("not officially supported") is silenced: our Redis backend subclasses Django's.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL
+                                                      else ["django_ratelimit.E003"])
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -281,5 +294,6 @@ PARLONS_RATE_LIMITS = {
     "password_reset": os.environ.get("PARLONS_RATE_PASSWORD_RESET", "5/h"),
 }
 PARLONS_DEFAULT_ORGANISATION_SLUG = os.environ.get("PARLONS_DEFAULT_ORGANISATION", "")
+PARLONS_LOCAL_CACHE_SECONDS = float(os.environ.get("PARLONS_LOCAL_CACHE_SECONDS", "30"))
 PARLONS_EMAIL_CONFIRMATION_MAX_AGE = int(os.environ.get("PARLONS_EMAIL_CONFIRMATION_MAX_AGE",
                                                         str(3 * 24 * 3600)))

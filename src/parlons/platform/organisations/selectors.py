@@ -5,11 +5,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Q
 
+from parlons.platform.common import localcache
 from parlons.platform.organisations.models import Organisation, OrganisationRole
 
 
 def organisation_for_host(host: str) -> Organisation | None:
-    """The organisation served on ``host``, else the default one (single-organisation setups)."""
+    """The organisation served on ``host``, else the default one (single-organisation setups).
+
+    Kept per process (``common.localcache``: no query while no organisation, space, phase or
+    component changed); each call returns its own copy."""
+    return localcache.get_or_load(("organisation", host), lambda: _organisation_for_host(host))
+
+
+def _organisation_for_host(host: str) -> Organisation | None:
     found = Organisation.objects.filter(domain=host).first()
     if found is not None:
         return found

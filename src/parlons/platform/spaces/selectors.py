@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from parlons.platform.common import localcache
 from parlons.platform.organisations.models import Organisation
 from parlons.platform.organisations.rules import is_organisation_admin
 from parlons.platform.spaces.models import Component, Phase, Space, SpaceRole, Visibility
@@ -84,9 +85,18 @@ def space_list(user, organisation: Organisation) -> QuerySet[Space]:
 
 
 def get_space(organisation: Organisation, slug: str, *, taxonomy: bool = True) -> Space:
-    """The space with its phases and components (and themes and areas unless ``taxonomy`` is
-    false: component pages do not show them, which saves two queries per request)."""
-    related = ["phases", Prefetch("components", queryset=Component.objects.order_by("position"))]
+    """The space with its phases, its components and their steps (and themes and areas unless
+    ``taxonomy`` is false: component pages do not show them).
+
+    Kept per process (``common.localcache``: no query while no organisation, space, phase,
+    component, step, theme or area changed); each call returns its own copy."""
+    return localcache.get_or_load(("space", organisation.pk, slug, taxonomy),
+                                  lambda: _load_space(organisation, slug, taxonomy))
+
+
+def _load_space(organisation: Organisation, slug: str, taxonomy: bool) -> Space:
+    components = Component.objects.order_by("position").prefetch_related("steps")
+    related = ["phases", Prefetch("components", queryset=components)]
     if taxonomy:
         related += ["themes", "areas"]
     return get_object_or_404(

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from parlons.platform.common import localcache
 from parlons.platform.common.html import sanitize_html
 from parlons.platform.organisations.models import Organisation
 from parlons.platform.spaces import registry, rules
@@ -151,6 +152,7 @@ def force_phase(*, actor, space: Space, phase: Phase | None) -> Space:
     if phase is not None and phase.space_id != space.pk:
         raise ValidationError(_("This phase belongs to another space."))
     Space.objects.filter(pk=space.pk).update(forced_phase=phase)
+    localcache.invalidate()  # update() sends no save signal: drop every server's copies
     space.refresh_from_db()
     return space
 
