@@ -25,6 +25,7 @@ AGENTS = [302, 403, 403, 403, 200, 200, 200, 403]
 SPACE_ADMINS = [302, 403, 403, 403, 403, 200, 200, 403]
 
 GET_MATRIX = {
+    "/participer/{slug}/": FRONT,  # the process page, with the "follow this process" panel
     "/participer/{slug}/c/{c}/": FRONT,
     "/participer/{slug}/c/{c}/?sort=random&q=arbre&theme=1&state=accepted": FRONT,
     "/propositions/{c}/{p}/": FRONT,

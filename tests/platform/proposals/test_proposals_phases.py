@@ -76,15 +76,83 @@ def test_follow_hidden_foreign_and_unsafe_next(people, process):
         people["process_admin"].email]
 
 
+def _space_url(space) -> str:
+    return f"/participer/{space.slug}/"
+
+
 @pytest.mark.django_db
-def test_the_button_on_the_process_proposals_page(people, process, component):
-    url = f"/participer/{process.slug}/c/{component.pk}/"
-    assert "Suivre ce processus" not in _client(None).get(url).content.decode()
+def test_the_follow_panel_on_the_process_page(people, process, component):
+    """Every signed-in person who sees the process gets the button; anonymous people a link to
+    log in that comes back here; the proposals list no longer carries it."""
+    for role in ROLES:
+        response = _client(people[role]).get(_space_url(process))
+        assert response.status_code == 200, role
+        page = response.content.decode()
+        assert 'id="follow-process-title"' in page, role
+        if role == "anonymous":
+            assert f'action="{_follow_url(process)}"' not in page
+            assert f'href="/compte/connexion/?next={_space_url(process)}"' in page
+            continue
+        assert f'action="{_follow_url(process)}"' in page, role
+        assert ">Suivre ce processus</button>" in page, role
+    list_page = _client(people["citizen"]).get(f"/participer/{process.slug}/c/{component.pk}/")
+    assert f'action="{_follow_url(process)}"' not in list_page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_follow_panel_follows_the_visibility_of_the_space(people, process, organisation):
+    from parlons.platform.spaces.models import Space
+
+    assert _client(people["other_org_admin"]).get(
+        _space_url(process), HTTP_HOST="val.testserver").status_code == 404
+    process.visibility = "private"
+    process.save()
+    for role in ("anonymous", "citizen", "moderator", "other_org_admin"):
+        assert _client(people[role]).get(_space_url(process)).status_code == 404, role
+    for role in ("process_admin", "org_admin"):
+        page = _client(people[role]).get(_space_url(process)).content.decode()
+        assert f'action="{_follow_url(process)}"' in page, role
+    body = Space.objects.create(organisation=organisation, kind="body", title="Conseil de quartier",
+                                slug="conseil", is_published=True, visibility="public")
+    page = _client(people["citizen"]).get(_space_url(body)).content.decode()
+    assert 'id="follow-process-title"' not in page  # no phases, nothing to announce
+
+
+@pytest.mark.django_db
+def test_following_from_the_process_page_without_javascript(people, process):
     client = _client(people["citizen"])
-    page = client.get(url).content.decode()
-    assert f'action="{_follow_url(process)}"' in page and "Suivre ce processus" in page
-    client.post(_follow_url(process), {"next": url})
-    assert "Ne plus suivre ce processus" in client.get(url).content.decode()
+    url = _space_url(process)
+    response = client.post(_follow_url(process), {"next": url}, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    page = response.content.decode()
+    assert "Vous suivez ce processus" in page and ">Ne plus suivre ce processus</button>" in page
+    assert Follow.objects.filter(user=people["citizen"], space=process).count() == 1
+    page = client.post(_follow_url(process), {"next": url}, follow=True).content.decode()
+    assert ">Suivre ce processus</button>" in page
+    assert not Follow.objects.filter(user=people["citizen"], space=process).exists()
+
+
+@pytest.mark.django_db
+def test_following_with_htmx_swaps_the_button_and_announces_it(people, process):
+    client = _client(people["citizen"])
+    response = client.post(_follow_url(process), {"next": _space_url(process)},
+                           HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    fragment = response.content.decode()
+    assert fragment.startswith('<form id="follow-process-form"')
+    assert 'id="follow-process-button"' in fragment  # htmx puts the focus back on it
+    assert ">Ne plus suivre ce processus</button>" in fragment
+    assert 'id="follow-process-status" hx-swap-oob="innerHTML">Vous suivez ce processus' in \
+        fragment
+    assert Follow.objects.filter(user=people["citizen"], space=process).count() == 1
+    # no leftover flash message for the next page: the status region said it
+    assert "Vous suivez ce processus" not in client.get(_space_url(process)).content.decode()
+    fragment = client.post(_follow_url(process), HTTP_HX_REQUEST="true").content.decode()
+    assert ">Suivre ce processus</button>" in fragment
+    assert "Vous ne suivez plus ce processus" in fragment
+    assert not Follow.objects.filter(space=process).exists()
+    anonymous = _client(None).post(_follow_url(process), HTTP_HX_REQUEST="true")
+    assert anonymous.status_code == 302 and not Follow.objects.exists()
 
 
 @pytest.mark.django_db

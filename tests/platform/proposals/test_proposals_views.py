@@ -199,3 +199,61 @@ def test_attachments_are_checked_from_content_and_cleaned(component, citizen, se
     Attachment.objects.filter(proposal=draft).delete()
     with pytest.raises(ValidationError):
         services.add_attachment(actor=citizen, proposal=draft, upload=big)
+
+
+def test_thread_page_order_states_names_and_my_votes(component, citizen, make_user, publish,
+                                                     org_moderator):
+    """The thread built from plain rows: depth-first order, deleted/hidden/pending comments in
+    their place, a deleted account's name, and the visitor's own votes as pressed buttons."""
+    import lxml.html
+    from django.utils import timezone
+
+    proposal = publish(make_user())
+    gone, other = make_user(display_name="Dominique"), make_user(display_name="Sacha")
+    first = services.add_comment(actor=gone, proposal=proposal, body="Premier\n\nSecond § <b>")
+    second = services.add_comment(actor=other, proposal=proposal, body="Deuxième", alignment=-1)
+    reply = services.add_comment(actor=citizen, proposal=proposal, body="Réponse", parent=first)
+    hidden = services.add_comment(actor=other, proposal=proposal, body="Hors sujet")
+    services.hide_comment(actor=org_moderator, comment=hidden, reason="Hors charte")
+    deleted = services.add_comment(actor=citizen, proposal=proposal, body="Oups")
+    services.delete_comment(actor=citizen, comment=deleted)
+    pending = Comment.objects.create(proposal=proposal, author=other, body="En attente",
+                                     is_approved=False)
+    services.vote_comment(actor=citizen, comment=first, value=1)
+    services.vote_comment(actor=citizen, comment=second, value=-1)
+    type(gone).objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+
+    def thread(person):
+        client = Client()
+        if person is not None:
+            client.force_login(person)
+        page = client.get(f"/propositions/{component.pk}/{proposal.pk}/").content.decode()
+        return {int(li.get("id").split("-")[1]): li
+                for li in lxml.html.fromstring(page).find_class("comment")}
+
+    mine = thread(citizen)
+    assert list(mine) == [first.pk, reply.pk, second.pk, hidden.pk, deleted.pk]
+    assert "participant·e supprimé·e" in mine[first.pk].text_content()
+    assert "Dominique" not in mine[first.pk].text_content()
+    assert [p.text_content() for p in mine[first.pk].findall("p")[1:3]] == [
+        "Premier", "Second § <b>"]
+    assert "depth-1" in mine[reply.pk].get("class")
+    pressed = {(b.get("value"), b.get("aria-pressed"))
+               for li in (mine[first.pk], mine[second.pk]) for b in li.iter("button")
+               if b.get("name") == "vote"}
+    assert pressed == {(f"{first.pk}:up", "true"), (f"{first.pk}:down", "false"),
+                       (f"{second.pk}:up", "false"), (f"{second.pk}:down", "true")}
+    assert mine[hidden.pk].text_content() == "Commentaire masqué par la modération"
+    assert mine[deleted.pk].text_content() == "Commentaire supprimé"
+    assert pending.pk not in mine
+    author_view = thread(other)
+    assert "Hors charte" in author_view[hidden.pk].text_content()
+    assert "en attente de modération" in author_view[pending.pk].text_content()
+    assert not any(b.get("aria-pressed") == "true" for li in author_view.values()
+                   for b in li.iter("button"))
+    assert pending.pk not in thread(None)
+    client = Client()
+    client.force_login(citizen)
+    page = client.get(f"/propositions/{component.pk}/{proposal.pk}/?reply={second.pk}")
+    assert "Répondre à Sacha" in page.content.decode()
+    assert f'name="parent" value="{second.pk}"' in page.content.decode()

@@ -22,6 +22,8 @@ class ProposalsConfig(AppConfig):
             manage_view=views.manage_component,
             search=views.search_component,
         ))
+        registry.register_panel(registry.SpacePanel(key="proposals.follow",
+                                                    content=views.follow_panel, order=10))
         personal_data.register("proposals", export=personal.export, anonymise=personal.anonymise)
         register_loader(demo.load)
         _schedule_periodic_tasks()

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BigIntegerField, F, Func, Q, QuerySet, TextField, Value
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Mod
 from django.shortcuts import get_object_or_404
 
@@ -125,18 +139,60 @@ def filtered(component: Component, filters: ListFilters, seed: int = 0) -> Query
     return proposals.order_by(*order)
 
 
+# what a line of the list shows, as plain values: no model instances per row
+LIST_COLUMNS = ("pk", "title", "author__display_name", "author_gone", "area__name",
+                "theme__name", "channel", "support_count", "comment_count", "state",
+                "answer__is_published", "answer__state", "answer__custom_state__name")
+
+
+@dataclass(slots=True)
+class ListRow:
+    """One proposal of the list (built from a row, not a model instance)."""
+
+    pk: int
+    title: str
+    author_name: str
+    area: str | None
+    theme: str | None
+    channel: str
+    support_count: int
+    comment_count: int
+    state: str
+    answer_label: str  # the label of the published answer, else ""
+
+
+def _list_row(row: tuple, gone_name: str) -> ListRow:
+    (pk, title, name, gone, area, theme, channel, supports, comments, state, answered,
+     answer_state, custom_name) = row
+    label = ""
+    if answered:
+        label = custom_name if answer_state == Answer.State.CUSTOM else str(
+            Answer.State(answer_state).label)
+    return ListRow(pk, title, gone_name if gone else name, area, theme, channel, supports,
+                   comments, state, label)
+
+
 @dataclass
 class ProposalPage:
-    page: object
+    page: object  # a Paginator page whose ``object_list`` is a list of ``ListRow``
     supported_ids: set[int] = field(default_factory=set)
 
 
 def proposal_page(component: Component, filters: ListFilters, user, seed: int = 0) -> ProposalPage:
     """One page of the list: a count, the rows (with their answers), the visitor's supports."""
-    queryset = filtered(component, filters, seed).select_related(
-        "author", "theme", "area", "answer__custom_state")
-    page = Paginator(queryset, PAGE_SIZE).get_page(filters.page)
-    rows = list(page.object_list)
+    from parlons.platform.accounts.models import DELETED_DISPLAY_NAME
+
+    proposals = filtered(component, filters, seed)
+    # the count runs on the bare filter, without the joins of the displayed columns
+    page = Paginator(proposals, PAGE_SIZE).get_page(filters.page)
+    rows: list[ListRow] = []
+    if page.paginator.count:
+        gone_name = str(DELETED_DISPLAY_NAME)
+        start = (page.number - 1) * PAGE_SIZE
+        shown = proposals.annotate(author_gone=ExpressionWrapper(
+            Q(author__deleted_at__isnull=False), output_field=BooleanField())).values_list(
+            *LIST_COLUMNS)[start:start + PAGE_SIZE]
+        rows = [_list_row(row, gone_name) for row in shown]
     page.object_list = rows
     supported: set[int] = set()
     if getattr(user, "is_authenticated", False) and rows:
@@ -145,19 +201,29 @@ def proposal_page(component: Component, filters: ListFilters, user, seed: int = 
     return ProposalPage(page=page, supported_ids=supported)
 
 
+def _with_phases(component: Component) -> Component:
+    """Load the space's phases and the component's steps once: the rules read them several
+    times per request (current phase, allowed actions), from this cache."""
+    prefetch_related_objects([component], "steps", "space__phases")
+    return component
+
+
 def get_proposal(organisation, component_id: int, proposal_id: int) -> Proposal:
     """A proposal of the organisation (404 for a foreign id), with what its page shows."""
-    return get_object_or_404(
-        Proposal.objects.select_related("component__space__organisation", "author", "theme",
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("component__space__organisation",
+                                        "component__space__forced_phase", "author", "theme",
                                         "area", "created_by_agent", "answer__custom_state"),
         component__space__organisation=organisation, component_id=component_id, pk=proposal_id,
         component__kind="proposals")
+    _with_phases(proposal.component)
+    return proposal
 
 
 def get_component(organisation, component_id: int) -> Component:
-    return get_object_or_404(
+    return _with_phases(get_object_or_404(
         Component.objects.select_related("space__organisation", "space__forced_phase"),
-        space__organisation=organisation, pk=component_id, kind="proposals")
+        space__organisation=organisation, pk=component_id, kind="proposals"))
 
 
 def published_answer(proposal: Proposal) -> Answer | None:
@@ -168,17 +234,56 @@ def published_answer(proposal: Proposal) -> Answer | None:
     return answer if answer.is_published else None
 
 
-# what the thread shows: loading only these keeps 500 comments and their authors cheap
-THREAD_FIELDS = ("proposal_id", "parent_id", "depth", "author_id", "body", "alignment",
-                 "is_approved", "is_deleted", "is_hidden", "hidden_reason", "up_count",
-                 "down_count", "created_at", "edited_at", "author__display_name",
-                 "author__deleted_at")
+# what the thread shows, as plain values: no model instance per comment or per author
+THREAD_COLUMNS = ("pk", "parent_id", "depth", "author_id", "author__display_name", "author_gone",
+                  "body", "alignment", "is_approved", "is_deleted", "is_hidden",
+                  "hidden_reason", "up_count", "down_count", "created_at", "was_edited")
+
+
+@dataclass(slots=True)
+class ThreadComment:
+    """One comment as its thread shows it (built from a row, not a model instance)."""
+
+    pk: int
+    parent_id: int | None
+    depth: int
+    author_id: int
+    author_name: str
+    body: str
+    alignment: int
+    is_approved: bool
+    is_deleted: bool
+    is_hidden: bool
+    hidden_reason: str
+    up_count: int
+    down_count: int
+    created_at: dt.datetime
+    is_edited: bool
+
+    @property
+    def is_visible(self) -> bool:
+        return self.is_approved and not self.is_hidden and not self.is_deleted
 
 
 @dataclass
 class Thread:
-    comments: list[Comment]
+    comments: list[ThreadComment]
     my_votes: dict[int, int]
+
+
+def _thread_rows(proposal: Proposal) -> list[ThreadComment]:
+    """Every comment of the proposal in creation order, in one query."""
+    from parlons.platform.accounts.models import DELETED_DISPLAY_NAME
+
+    gone_name = str(DELETED_DISPLAY_NAME)
+    rows = (Comment.objects.filter(proposal=proposal)
+            .annotate(author_gone=ExpressionWrapper(Q(author__deleted_at__isnull=False),
+                                                    output_field=BooleanField()),
+                      was_edited=ExpressionWrapper(Q(edited_at__isnull=False),
+                                                   output_field=BooleanField()))
+            .values_list(*THREAD_COLUMNS))
+    return [ThreadComment(pk, parent, depth, author, gone_name if gone else name, *rest)
+            for pk, parent, depth, author, name, gone, *rest in rows]
 
 
 def comment_thread(proposal: Proposal, user, staff: bool = False) -> Thread:
@@ -188,14 +293,13 @@ def comment_thread(proposal: Proposal, user, staff: bool = False) -> Thread:
     (shown as "comment deleted" / "hidden"); unapproved ones are shown to staff and their author.
     """
     user_id = getattr(user, "pk", None)
-    comments = list(Comment.objects.filter(proposal=proposal).select_related("author")
-                    .only(*THREAD_FIELDS))
-    children: dict[int | None, list[Comment]] = {}
+    comments = _thread_rows(proposal)
+    children: dict[int | None, list[ThreadComment]] = {}
     for comment in comments:
         if not comment.is_approved and not staff and comment.author_id != user_id:
             continue
         children.setdefault(comment.parent_id, []).append(comment)
-    ordered: list[Comment] = []
+    ordered: list[ThreadComment] = []
     stack = list(reversed(children.get(None, [])))
     while stack:
         comment = stack.pop()
@@ -211,6 +315,16 @@ def comment_thread(proposal: Proposal, user, staff: bool = False) -> Thread:
 def is_supported_by(proposal: Proposal, user) -> bool:
     return bool(getattr(user, "is_authenticated", False)
                 and Support.objects.filter(proposal=proposal, user=user).exists())
+
+
+def visitor_state(proposal: Proposal, user) -> tuple[bool, bool]:
+    """Whether ``user`` supports and follows ``proposal``, in one query."""
+    if not getattr(user, "is_authenticated", False):
+        return False, False
+    return Proposal.objects.filter(pk=proposal.pk).annotate(
+        supported=Exists(Support.objects.filter(proposal=OuterRef("pk"), user=user)),
+        following=Exists(Follow.objects.filter(proposal=OuterRef("pk"), user=user)),
+    ).values_list("supported", "following").get()
 
 
 def is_following(user, proposal: Proposal | None = None, space=None) -> bool:

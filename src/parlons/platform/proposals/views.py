@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -39,9 +40,10 @@ from parlons.platform.proposals.forms import (
     ReasonForm,
     ReportForm,
 )
-from parlons.platform.proposals.models import Comment, Proposal
+from parlons.platform.proposals.models import Channel, Comment, Proposal
 from parlons.platform.proposals.places import render_places
 from parlons.platform.proposals.thread import ThreadOptions, render_thread
+from parlons.platform.spaces import registry as space_registry
 from parlons.platform.spaces import rules as space_rules
 from parlons.platform.spaces import selectors as space_selectors
 
@@ -121,7 +123,9 @@ def component_view(request, component, context):
     page = selectors.proposal_page(component, filters, request.user, seed)
     org = request.organisation
     context.update({
-        "filters": filters, "page": page.page, "supported_ids": page.supported_ids,
+        "filters": filters, "page": page.page,
+        "rows": _list_lines(component, page.page.object_list, page.supported_ids),
+        "you_support": _("You support it"),
         "themes": list(Theme.objects.filter(organisation=org)),
         "areas": list(Area.objects.filter(organisation=org)),
         "sorts": [("recent", _("most recent")), ("supported", _("most supported")),
@@ -136,9 +140,29 @@ def component_view(request, component, context):
         "can": {name: rules.can_act(request.user, component, name)
                 for name in ("create", "comment", "support")},
         "can_agent": rules.can_create_for_citizen(request.user, component),
-        "following_space": selectors.is_following(request.user, space=component.space),
     })
     return render(request, "proposals/list.html", context)
+
+
+def _list_lines(component, rows: list[selectors.ListRow], supported: set[int]) -> list[dict]:
+    """What each line of the list prints, ready made: the template does no work per line."""
+    prefix = reverse("proposals:detail", args=[component.pk, 0]).removesuffix("0/")
+    channels = dict(Channel.choices)
+    withdrawn = _("withdrawn")
+    lines = []
+    for row in rows:
+        meta = [row.author_name, row.area, row.theme,
+                str(channels.get(row.channel, "")) if row.channel != Channel.ONLINE else None]
+        lines.append({
+            "url": f"{prefix}{row.pk}/", "title": row.title,
+            "meta": " · ".join(part for part in meta if part),
+            "supports": ngettext("%(counter)s support", "%(counter)s supports",
+                                 row.support_count) % {"counter": row.support_count},
+            "comments": ngettext("%(counter)s comment", "%(counter)s comments",
+                                 row.comment_count) % {"counter": row.comment_count},
+            "state": withdrawn if row.state == Proposal.State.WITHDRAWN else row.answer_label,
+            "supported": row.pk in supported})
+    return lines
 
 
 @require_GET
@@ -208,16 +232,16 @@ def detail(request, proposal, context):
     thread_html = render_thread(thread.comments, ThreadOptions(
         user_id=request.user.pk, is_staff=context["is_staff"],
         can_vote=context["can"]["comment"], can_moderate=context["can_moderate"],
-        comment_prefix=prefix.removesuffix("0/signaler/"),
+        comment_prefix=prefix.removesuffix("0/signaler/"), my_votes=thread.my_votes,
         edit_window_minutes=services.settings_of(proposal.component).comment_edit_window_minutes))
+    supported, following = selectors.visitor_state(proposal, request.user)
     context.update({
         "user_id": request.user.pk, "reply_to": reply_to, "thread_html": thread_html,
         "answer": selectors.published_answer(proposal),
         "attachments": list(proposal.attachments.all()),
         "versions": list(proposal.versions.select_related("edited_by")),
         "comments": thread.comments, "my_votes": thread.my_votes,
-        "supported": selectors.is_supported_by(proposal, request.user),
-        "following": selectors.is_following(request.user, proposal=proposal),
+        "supported": supported, "following": following,
         "comment_form": comment_form,
         "report_form": ReportForm(),
         "can_edit": rules.can_edit_proposal(request.user, proposal),
@@ -384,17 +408,35 @@ def toggle_follow(request, proposal, context):
     return redirect(_detail(proposal))
 
 
+def _follow_message(following: bool) -> str:
+    return (_("You follow this process: you will be told when a new phase starts.") if following
+            else _("You no longer follow this process."))
+
+
+def follow_panel(request, space) -> space_registry.PanelContent | None:
+    """The "Follow this process" panel of the process page (processes with phases only)."""
+    if not space.has_phases:
+        return None
+    following = selectors.is_following(request.user, space=space)
+    return space_registry.PanelContent("proposals/_follow_space.html",
+                                       {"following": following})
+
+
 @require_POST
 @login_required
 def follow_space(request, slug):
-    """Follow a process (or any space one can see): its new phases are notified."""
+    """Follow a process (or any space one can see): its new phases are notified. An htmx
+    request gets the button back (and the message for the status region) instead of a
+    redirect."""
     space = space_selectors.get_space(request.organisation, slug)
     if not space_rules.can_view_space(request.user, space):
         raise Http404
     following = services.follow_space(actor=request.user, space=space)
-    messages.success(request, _("You follow this process: you will be told when a new phase "
-                                "starts.") if following
-                     else _("You no longer follow this process."))
+    if request.htmx:
+        return render(request, "proposals/_follow_space_form.html",
+                      {"space": space, "following": following,
+                       "follow_message": _follow_message(following)})
+    messages.success(request, _follow_message(following))
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):

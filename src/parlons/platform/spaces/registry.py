@@ -3,6 +3,10 @@
 A component type declares its key, its name, the participant actions it knows, the view that
 renders it, and optional hooks (back-office settings form, search, personal data). Modules
 call ``register`` from their ``AppConfig.ready``.
+
+A module may also add panels to the page of a process (``register_panel``): a callable returns
+a template and its context, or nothing; panels are ordered and shown only to visitors who may
+see the space (and pass the panel's own ``is_allowed`` check).
 """
 
 from __future__ import annotations
@@ -45,3 +49,67 @@ def all_types() -> list[ComponentType]:
 
 def choices() -> list[tuple[str, str | Promise]]:
     return [(t.key, t.name) for t in all_types()]
+
+
+# ----------------------------------------------------------------------------- space panels
+
+
+@dataclass(frozen=True)
+class PanelContent:
+    """What a panel shows: a template and its context (``space`` and ``request`` are added)."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SpacePanel:
+    """A block that a module adds to the page of a process (or of any space).
+
+    ``content(request, space)`` returns a ``PanelContent``, or ``None`` when the panel has
+    nothing to show this visitor. ``is_allowed(user, space)``, when given, is checked before;
+    in every case a panel is only shown to whoever may see the space. Panels come by ``order``,
+    then by key."""
+
+    key: str
+    content: Callable[[Any, Any], PanelContent | None]
+    order: int = 100
+    is_allowed: Callable[[Any, Any], bool] | None = None
+
+
+_PANELS: dict[str, SpacePanel] = {}
+
+
+def register_panel(panel: SpacePanel) -> SpacePanel:
+    if panel.key in _PANELS and _PANELS[panel.key] != panel:
+        raise ValueError(f"space panel {panel.key!r} is already registered")
+    _PANELS[panel.key] = panel
+    return panel
+
+
+def unregister_panel(key: str) -> None:
+    _PANELS.pop(key, None)
+
+
+def panels() -> list[SpacePanel]:
+    return sorted(_PANELS.values(), key=lambda p: (p.order, p.key))
+
+
+def render_panels(request, space) -> list[str]:
+    """The HTML of every registered panel this visitor may see on the page of ``space``."""
+    from django.template.loader import render_to_string
+
+    from parlons.platform.spaces.rules import can_view_space
+
+    if not can_view_space(request.user, space):
+        return []
+    rendered = []
+    for panel in panels():
+        if panel.is_allowed is not None and not panel.is_allowed(request.user, space):
+            continue
+        content = panel.content(request, space)
+        if content is not None:
+            rendered.append(render_to_string(content.template,
+                                             {**content.context, "space": space},
+                                             request=request))
+    return rendered

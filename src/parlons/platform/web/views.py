@@ -56,7 +56,9 @@ def _space_context(request, slug, *, taxonomy: bool = True):
 
 @require_GET
 def space_detail(request, slug):
-    return render(request, "web/space_detail.html", _space_context(request, slug))
+    context = _space_context(request, slug)
+    context["panels"] = registry.render_panels(request, context["space"])
+    return render(request, "web/space_detail.html", context)
 
 
 def component_detail(request, slug, component_id):
