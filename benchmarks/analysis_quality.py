@@ -1,31 +1,38 @@
 """Quality of the consultation analysis bench on real French data, side by side with the
-field's baselines (TF-IDF + NMF and LDA topics; TF-IDF + logistic regression without French
+field's baselines (TF-IDF + NMF and LDA topics; a BERTopic-style pipeline built offline:
+sentence embeddings + PCA + HDBSCAN + c-TF-IDF; TF-IDF + logistic regression without French
 normalisation; majority class; random quotes).
 
-    .venv/bin/python benchmarks/analysis_quality.py [--quick]
+    .venv/bin/python benchmarks/analysis_quality.py [--quick] [--only SECTION ...]
+        [--quote-seeds FIRST END] [--no-bertopic] [--embedding-cache DIR]
 
 Sections: themes vs the AN questionnaire themes and the Decidim categories (NMI, ARI);
 idea splitting (real answers joined into multi-point contributions: themes per answer with and
 without splitting, boundary precision/recall); supervised typology, stance and spam (5-fold
-cross-validated macro-F1); quotes vs the human syntheses; near-duplicates (pairwise
-precision/recall on templated copies).
+cross-validated macro-F1); quotes vs the human syntheses (several seeds, paired bootstrap
+intervals); near-duplicates (pairwise precision/recall on templated copies).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import resource
 import sys
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
+warnings.filterwarnings("ignore", message="Maximum number of iterations")  # NMF baselines
 
 import numpy as np  # noqa: E402
-from sklearn.decomposition import NMF, LatentDirichletAllocation  # noqa: E402
+from scipy import sparse  # noqa: E402
+from sklearn.cluster import HDBSCAN, AgglomerativeClustering  # noqa: E402
+from sklearn.decomposition import NMF, PCA, LatentDirichletAllocation  # noqa: E402
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import (  # noqa: E402
@@ -34,10 +41,15 @@ from sklearn.metrics import (  # noqa: E402
     normalized_mutual_info_score,
 )
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
+from sklearn.preprocessing import normalize  # noqa: E402
 
 from parlons.core.analysis import datasets  # noqa: E402
 from parlons.core.analysis.classify import train  # noqa: E402
 from parlons.core.analysis.duplicates import find_duplicates  # noqa: E402
+from parlons.core.analysis.encoders import (  # noqa: E402
+    EncoderUnavailableError,
+    UniversalSentenceEncoder,
+)
 from parlons.core.analysis.ideas import IdeaUnit, split_ideas  # noqa: E402
 from parlons.core.analysis.normalise import FrenchNormaliser, folded_words  # noqa: E402
 from parlons.core.analysis.stopwords import STOP_WORDS_FR  # noqa: E402
@@ -46,11 +58,21 @@ from parlons.core.analysis.synthetic import (  # noqa: E402
     mixed_contributions,
     pair_scores,
 )
-from parlons.core.analysis.themes import _quotes, find_themes  # noqa: E402
+from parlons.core.analysis.themes import (  # noqa: E402
+    QuoteSettings,
+    TfidfSvdEncoder,
+    _quotes,
+    find_themes,
+    label_terms,
+    term_counts,
+)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 NORMALISER = FrenchNormaliser()
 STOP = sorted(STOP_WORDS_FR)
+PART_MALUS = 0.4  # the pipeline's ``Options.part_quote_malus``
+PREVIOUS_QUOTES = QuoteSettings(diversity=0.3, words_range=(10, 50), complete_bonus=0.0,
+                                duplicate_jaccard=1.01)
 
 
 def clock():
@@ -73,7 +95,8 @@ def baseline_topics(texts: list[str], k: int, kind: str, seed: int = 0) -> np.nd
         matrix).argmax(axis=1)
 
 
-def theme_agreement(name: str, texts: list[str], truth: list[str], rows: list) -> None:
+def theme_agreement(name: str, texts: list[str], truth: list[str], rows: list,
+                    embeddings: np.ndarray | None = None) -> None:
     k = len(set(truth))
     lemmas = [NORMALISER.analyse(t) for t in texts]
     for method in ("parlons", "parlons-auto", "tfidf+nmf", "lda"):
@@ -87,7 +110,93 @@ def theme_agreement(name: str, texts: list[str], truth: list[str], rows: list) -
             labels = baseline_topics(texts, k, "nmf" if method == "tfidf+nmf" else "lda")
             found = k
         rows.append((name, method, found, normalized_mutual_info_score(truth, labels),
-                     adjusted_rand_score(truth, labels), since(start)))
+                     adjusted_rand_score(truth, labels), since(start), ""))
+    if embeddings is None:
+        return
+    start = clock()
+    result = find_themes(lemmas, texts, n_themes=k, seed=0, subthemes=False,
+                         encoder=FixedVectors(embeddings))
+    rows.append((name, "parlons --encoder use", k,
+                 normalized_mutual_info_score(truth, result.assignment),
+                 adjusted_rand_score(truth, result.assignment), since(start),
+                 "k-means on the same sentence embeddings"))
+    for size in (10, 5):  # BERTopic's default min_cluster_size, and a smaller one
+        results: dict[str, list] = {}
+        start = clock()
+        for seed in (0, 1, 2):
+            for variant, (labels, found, _terms) in bertopic_like(embeddings, lemmas, k, size,
+                                                                  seed).items():
+                results.setdefault(variant, []).append(
+                    (found, normalized_mutual_info_score(truth, labels),
+                     adjusted_rand_score(truth, labels)))
+        for variant, values in results.items():
+            found, nmi, ari = (np.array(v) for v in zip(*values, strict=True))
+            rows.append((name, f"bertopic mcs={size} {variant}",
+                         f"{found.min()}–{found.max()}" if found.min() < found.max()
+                         else str(found.min()), nmi.mean(), ari.mean(), since(start),
+                         f"seeds 0–2: NMI {nmi.min():.3f}–{nmi.max():.3f}, "
+                         f"ARI {ari.min():.3f}–{ari.max():.3f}"))
+
+
+class FixedVectors:
+    """An :class:`Encoder` returning vectors computed beforehand (rows L2-normalised)."""
+
+    def __init__(self, vectors: np.ndarray) -> None:
+        self.vectors = normalize(vectors)
+
+    def encode(self, lemmas: list[str], raw: list[str]) -> np.ndarray:
+        return self.vectors
+
+
+def bertopic_like(embeddings: np.ndarray, lemmas: list[str], k: int, min_cluster_size: int,
+                  seed: int) -> dict[str, tuple[np.ndarray, int, list[list[str]]]]:
+    """A BERTopic-style pipeline built offline: sentence embeddings (multilingual USE) →
+    PCA to 5 dimensions (UMAP is not installed) → HDBSCAN → c-TF-IDF labels. Variants:
+    ``raw`` (outliers -1, one more group), ``reassigned`` (outliers to the nearest topic
+    centroid, BERTopic's ``reduce_outliers(strategy="embeddings")``), ``to k`` (then topics
+    merged to k by average-linkage cosine clustering of their centroids, BERTopic's
+    ``nr_topics``). Returns labels, number of topics and the topics' key terms."""
+    reduced = PCA(n_components=5, random_state=seed).fit_transform(embeddings)
+    raw = HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(reduced)
+    n_topics = int(raw.max()) + 1
+    reassigned = raw.copy()
+    if n_topics >= 1 and (raw < 0).any():
+        centroids = normalize(np.vstack([embeddings[raw == t].mean(axis=0)
+                                         for t in range(n_topics)]))
+        reassigned[raw < 0] = (normalize(embeddings[raw < 0]) @ centroids.T).argmax(axis=1)
+    merged = reassigned.copy()
+    if n_topics > k:
+        centroids = normalize(np.vstack([embeddings[reassigned == t].mean(axis=0)
+                                         for t in range(n_topics)]))
+        merged = AgglomerativeClustering(n_clusters=k, metric="cosine",
+                                         linkage="average").fit_predict(centroids)[reassigned]
+    counts, vocabulary = term_counts(lemmas)
+    out = {}
+    for variant, labels in (("raw", raw), ("reassigned", reassigned), ("to k", merged)):
+        topics = sorted(set(labels.tolist()) - {-1})
+        terms = label_terms([np.flatnonzero(labels == t).tolist() for t in topics], counts,
+                            vocabulary, n_terms=4) if topics else []
+        out[variant] = (labels, len(topics), terms)
+    return out
+
+
+def sentence_embeddings(texts: list[str], cache: Path | None) -> np.ndarray | None:
+    """Multilingual USE vectors of ``texts`` (None when the optional package is missing),
+    read from / written to ``cache`` (a folder) when given."""
+    key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
+    path = cache / f"{key}.npy" if cache else None
+    if path and path.exists():
+        return np.load(path)
+    try:
+        encoder = UniversalSentenceEncoder()
+    except EncoderUnavailableError as error:
+        print(f"(BERTopic-style baseline skipped: {error})")
+        return None
+    vectors = encoder.encode([], texts)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors)
+    return vectors
 
 
 def cross_validated(examples, folds: int = 5, char: bool = False, seed: int = 0):
@@ -120,92 +229,140 @@ def cross_validated(examples, folds: int = 5, char: bool = False, seed: int = 0)
             for name, pred in (("parlons", ours), ("tfidf+lr raw", raw), ("majority", base))}
 
 
-def quote_overlap(rows: list, seed: int = 0) -> None:
-    """Quotes vs human one-line syntheses of the same answers (AN crowdsourcing).
+class QuoteScorer:
+    """Quotes vs the AN crowd's one-line syntheses of the same answers.
 
-    For each theme, every quote is compared (TF-IDF cosine on lemmas) with the human syntheses
-    written for the theme's members; a quote scores its best match. Higher = the quote says
-    what the human analysts kept. Random members and NMF's top documents are the baselines.
+    A quote scores its best TF-IDF cosine (lemmas) with the human syntheses written for the
+    members of its theme; a theme scores the mean of its quotes. Higher = the quotes say what
+    the human analysts kept.
     """
-    analyses = datasets.an_analyses(DATA)
-    syntheses: dict[str, list[str]] = {}
-    for document, text in datasets.an_syntheses(DATA):
-        syntheses.setdefault(document, []).append(text)
-    docs = [r for r in analyses if r["document_id"] in syntheses]
-    texts = [r["text"] for r in docs]
-    lemmas = [NORMALISER.analyse(t) for t in texts]
-    all_syn = [s for r in docs for s in syntheses[r["document_id"]]]
-    vectorizer = TfidfVectorizer(token_pattern=r"\S+").fit(
-        lemmas + [NORMALISER.analyse(s) for s in all_syn])
 
-    def score(groups: list[list[int]], quotes: list[list[str]]) -> tuple[float, float]:
-        """Mean best cosine of the quotes (texts) and their mean length in words."""
-        values = []
+    def __init__(self) -> None:
+        analyses = datasets.an_analyses(DATA)
+        syntheses: dict[str, list[str]] = {}
+        for document, text in datasets.an_syntheses(DATA):
+            syntheses.setdefault(document, []).append(text)
+        self.docs = [r for r in analyses if r["document_id"] in syntheses]
+        self.texts = [r["text"] for r in self.docs]
+        self._lemmas: dict[str, str] = {}
+        self.n_syntheses = sum(len(v) for v in syntheses.values())
+        self.vectorizer = TfidfVectorizer(token_pattern=r"\S+").fit(
+            [self.lemma(t) for t in self.texts]
+            + [self.lemma(x) for r in self.docs for x in syntheses[r["document_id"]]])
+        self.synthesis_vectors = [self.vectorizer.transform(
+            [self.lemma(x) for x in syntheses[r["document_id"]]]) for r in self.docs]
+
+    def lemma(self, text: str) -> str:
+        if text not in self._lemmas:
+            self._lemmas[text] = NORMALISER.analyse(text)
+        return self._lemmas[text]
+
+    def themes(self, groups: list[list[int]], quotes: list[list[str]]) -> list[float]:
+        """Score of each theme (``groups`` hold indices into ``self.texts``); NaN if none."""
+        out = []
         for members, chosen in zip(groups, quotes, strict=True):
-            pool = [NORMALISER.analyse(s) for m in members
-                    for s in syntheses[docs[m]["document_id"]]]
-            if not pool or not chosen:
+            if not members or not chosen:
+                out.append(float("nan"))
                 continue
-            sims = (vectorizer.transform([NORMALISER.analyse(q) for q in chosen])
-                    @ vectorizer.transform(pool).T).toarray()
-            values.extend(sims.max(axis=1))
-        words = [len(q.split()) for chosen in quotes for q in chosen]
-        return float(np.mean(values)), float(np.mean(words))
+            pool = sparse.vstack([self.synthesis_vectors[m] for m in members])
+            sims = (self.vectorizer.transform([self.lemma(q) for q in chosen]) @ pool.T)
+            out.append(float(sims.toarray().max(axis=1).mean()))
+        return out
 
-    k = 8
 
-    def parlons(units: list[IdeaUnit], malus: float = 0.2, **quote_options
-                ) -> tuple[float, float]:
-        passages = [texts[u.source][u.start:u.end] for u in units]
-        parts = Counter(u.source for u in units)
-        result = find_themes([NORMALISER.analyse(p) for p in passages], passages, n_themes=k,
-                             seed=seed, subthemes=False,
-                             quote_malus=[malus if parts[u.source] > 1 else 0.0 for u in units])
-        if quote_options:  # re-pick the quotes of the same themes with other settings
-            vectors = _theme_vectors(passages, seed)
-            for theme in result.themes:
-                members = np.array(theme.members)
-                centroid = vectors[members].mean(axis=0)
-                centroid /= max(np.linalg.norm(centroid), 1e-12)
-                theme.quotes = _quotes(members, vectors[members] @ centroid, vectors, passages,
-                                       3, **quote_options)
-        groups = [sorted({units[m].source for m in t.members}) for t in result.themes]
-        return score(groups, [[passages[q] for q in t.quotes] for t in result.themes])
+def quote_run(scorer: QuoteScorer, seed: int, k: int = 8) -> dict[str, list[float]]:
+    """One seed: 80 % of the answers drawn at random, k themes; theme scores per method.
 
-    whole = [IdeaUnit(i, 0, len(t)) for i, t in enumerate(texts)]
-    split = split_ideas(texts, NORMALISER.analyse, seed=seed)
-    result = find_themes(lemmas, texts, n_themes=k, seed=seed, subthemes=False)
-    groups = [t.members for t in result.themes]
+    Same-theme methods (``same:``) re-pick the quotes of Parlons' idea-unit themes, so they
+    pair theme by theme; ``e2e:`` methods find their own themes (pair by seed only)."""
     rng = np.random.default_rng(seed)
-    random_scores = [score(groups, [[texts[q] for q in rng.choice(g, size=min(3, len(g)),
-                                                                  replace=False)]
-                                    for g in groups]) for _ in range(20)]
+    sub = np.sort(rng.choice(len(scorer.texts), size=int(0.8 * len(scorer.texts)),
+                             replace=False))
+    texts = [scorer.texts[i] for i in sub]
+    units = split_ideas(texts, scorer.lemma, seed=seed)
+    passages = [texts[u.source][u.start:u.end] for u in units]
+    parts = Counter(u.source for u in units)
+    malus = np.array([PART_MALUS if parts[u.source] > 1 else 0.0 for u in units])
+    unit_lemmas = [scorer.lemma(p) for p in passages]
+    result = find_themes(unit_lemmas, passages, n_themes=k, seed=seed, subthemes=False,
+                         quote_malus=malus)
+    groups = [sorted({int(sub[units[m].source]) for m in t.members}) for t in result.themes]
+    vectors = TfidfSvdEncoder(seed=seed).encode(unit_lemmas, passages)
+    picks: dict[str, list[list[str]]] = {"same: parlons (default)": [
+        [passages[q] for q in t.quotes] for t in result.themes]}
+    for theme in result.themes:
+        members = np.array(theme.members)
+        centroid = normalize(vectors[members].mean(axis=0, keepdims=True))[0]
+        similarity = vectors[members] @ centroid
+        for name, chosen in (
+                ("same: parlons before (MMR 0.3, 10–50 words, passage malus 0.2)",
+                 _quotes(members, similarity - np.where(malus[members] > 0, 0.2, 0.0),
+                         vectors, passages, 3, PREVIOUS_QUOTES)),
+                ("same: closest to the centroid (no MMR, no length rule)",
+                 members[np.lexsort((members, -similarity))[:3]].tolist())):
+            picks.setdefault(name, []).append([passages[q] for q in chosen])
+    scores = {name: scorer.themes(groups, quotes) for name, quotes in picks.items()}
+    draws = np.random.default_rng(1000 + seed)
+    scores["same: random members (mean of 20 draws)"] = np.nanmean([scorer.themes(
+        groups, [[scorer.texts[i] for i in draws.choice(g, size=min(3, len(g)), replace=False)]
+                 for g in groups]) for _ in range(20)], axis=0).tolist()
     matrix = TfidfVectorizer(stop_words=STOP, min_df=2, max_df=0.5,
                              sublinear_tf=True).fit_transform(texts)
     weights = NMF(n_components=k, random_state=seed, init="nndsvd",
                   max_iter=400).fit_transform(matrix)
     topic = weights.argmax(axis=1)
-    nmf_groups = [np.flatnonzero(topic == t).tolist() for t in range(k)]
-    nmf_quotes = [[texts[i] for i in sorted(g, key=lambda i, t=t: -weights[i, t])[:3]]
-                  for t, g in enumerate(nmf_groups)]
-    rows.append(("parlons, whole contributions (centroid + MMR, 10–50 words)", *parlons(whole)))
-    rows.append(("parlons, idea units (default pipeline)", *parlons(split)))
-    rows.append(("parlons, idea units, no preference for whole texts", *parlons(split, 0.0)))
-    rows.append(("parlons before (6–120 words preferred, weak penalty)",
-                 *parlons(whole, words_range=(6, 120), penalty=0.2)))
-    rows.append(("tfidf+nmf top documents of each topic", *score(nmf_groups, nmf_quotes)))
-    rows.append(("random members of the same themes (mean of 20)",
-                 float(np.mean([r[0] for r in random_scores])),
-                 float(np.mean([r[1] for r in random_scores]))))
-    rows.append((f"({len(docs)} answers with {len(all_syn)} human syntheses, {k} themes)",
-                 None, None))
+    nmf_groups = [np.flatnonzero(topic == t) for t in range(k)]
+    scores["e2e: tfidf+nmf topics, top documents"] = scorer.themes(
+        [sub[g].tolist() for g in nmf_groups],
+        [[texts[i] for i in sorted(g, key=lambda i, t=t: -weights[i, t])[:3]]
+         for t, g in enumerate(nmf_groups)])
+    whole = find_themes([scorer.lemma(t) for t in texts], texts, n_themes=k, seed=seed,
+                        subthemes=False)
+    scores["e2e: parlons, whole contributions (--no-split)"] = scorer.themes(
+        [sub[t.members].tolist() for t in whole.themes],
+        [[texts[q] for q in t.quotes] for t in whole.themes])
+    scores["e2e: parlons (default)"] = scores["same: parlons (default)"]
+    return scores
 
 
-def _theme_vectors(passages: list[str], seed: int) -> np.ndarray:
-    from parlons.core.analysis.themes import TfidfSvdEncoder
+def paired_interval(differences: np.ndarray, seed: int = 0, draws: int = 2000
+                    ) -> tuple[float, float, float]:
+    """Mean of paired differences and its 95 % percentile-bootstrap interval."""
+    differences = differences[~np.isnan(differences)]
+    rng = np.random.default_rng(seed)
+    means = rng.choice(differences, size=(draws, len(differences))).mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(differences.mean()), float(low), float(high)
 
-    lemmas = [NORMALISER.analyse(p) for p in passages]
-    return TfidfSvdEncoder(seed=seed).encode(lemmas, passages)
+
+def quote_overlap(seeds: range) -> None:
+    """Print the quote comparison over ``seeds`` (per seed, then paired intervals)."""
+    scorer = QuoteScorer()
+    runs = {seed: quote_run(scorer, seed) for seed in seeds}
+    methods = list(runs[seeds[0]])
+    print(f"({len(scorer.docs)} AN answers with {scorer.n_syntheses} human syntheses; per "
+          "seed 80 % of them, 8 themes; score = mean over themes of the quotes' best cosine)")
+    print(f"{'method':<64} {'mean':>6} {'min':>6} {'max':>6}  per seed")
+    for method in methods:
+        per_seed = [float(np.nanmean(runs[s][method])) for s in seeds]
+        print(f"{method:<64} {np.mean(per_seed):6.3f} {min(per_seed):6.3f} "
+              f"{max(per_seed):6.3f}  {' '.join(f'{v:.3f}' for v in per_seed)}")
+    reference = "same: parlons (default)"
+    print("paired differences with Parlons' default, mean and 95 % bootstrap interval:")
+    for method in methods:
+        if method.startswith("same:") and method != reference:
+            diff = np.concatenate([np.subtract(runs[s][reference], runs[s][method])
+                                   for s in seeds])
+            unit = f"{np.count_nonzero(~np.isnan(diff))} (seed, theme) pairs"
+        elif method.startswith("e2e:") and method != "e2e: parlons (default)":
+            diff = np.array([np.nanmean(runs[s][reference]) - np.nanmean(runs[s][method])
+                             for s in seeds])
+            unit = f"{len(seeds)} seeds"
+        else:
+            continue
+        mean, low, high = paired_interval(diff)
+        print(f"  default − {method[method.index(':') + 2:]:<58} {mean:+.3f} "
+              f"[{low:+.3f}, {high:+.3f}] over {unit}")
 
 
 def idea_splitting(rows: list, seeds: tuple[int, ...] = (1, 2, 3)) -> None:
@@ -250,27 +407,63 @@ def idea_splitting(rows: list, seeds: tuple[int, ...] = (1, 2, 3)) -> None:
                      agreement(units), agreement(oracle), precision, recall, spent))
 
 
+SECTIONS = ("themes", "ideas", "classifiers", "quotes", "duplicates")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="skip the spam cross-validation")
+    parser.add_argument("--quick", action="store_true",
+                        help="skip the spam cross-validation and the BERTopic-style baseline")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS)
+    parser.add_argument("--quote-seeds", type=int, nargs=2, default=(0, 20),
+                        metavar=("FIRST", "END"), help="seeds of the quote comparison")
+    parser.add_argument("--no-bertopic", action="store_true",
+                        help="skip the BERTopic-style baseline (~140 CPU-s of encoding)")
+    parser.add_argument("--embedding-cache", type=Path,
+                        help="folder keeping the sentence embeddings between runs")
     args = parser.parse_args()
     total = clock()
+    bertopic = not (args.quick or args.no_bertopic)
+    for section in args.only:
+        if section == "themes":
+            themes_section(bertopic, args.embedding_cache)
+        elif section == "ideas":
+            ideas_section()
+        elif section == "classifiers":
+            classifiers_section(args.quick)
+        elif section == "quotes":
+            print("\n## Representative quotes vs human syntheses (seeds "
+                  f"{args.quote_seeds[0]}–{args.quote_seeds[1] - 1})")
+            quote_overlap(range(*args.quote_seeds))
+        else:
+            duplicates_section()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\ntotal {since(total)} s wall/CPU, peak {peak:.0f} MB, load average "
+          f"{os.getloadavg()}")
+    return 0
 
+
+def themes_section(bertopic: bool, cache: Path | None) -> None:
     theme_rows: list = []
-    an = datasets.an_themes(DATA)
-    theme_agreement("AN 2016 answers → 4 questionnaire themes", [c.text for c in an],
-                    [c.label for c in an], theme_rows)
-    decidim = datasets.decidim_categories(DATA)
-    theme_agreement("Decidim proposals → 5 categories", [c.text for c in decidim],
-                    [c.label for c in decidim], theme_rows)
-    typology = datasets.an_typology(DATA, coarse=False)
-    theme_agreement("AN answers → 7 human typology labels (unsupervised)",
-                    [c.text for c in typology], [c.label for c in typology], theme_rows)
-    print("\n## Themes vs human categories (NMI / ARI; wall/CPU seconds)")
-    print(f"{'data set':<52} {'method':<13} {'k':>3} {'NMI':>6} {'ARI':>6} {'time':>9}")
-    for name, method, k, nmi, ari, spent in theme_rows:
-        print(f"{name:<52} {method:<13} {k:>3} {nmi:6.3f} {ari:6.3f} {spent:>9}")
+    for name, items in (("AN 2016 answers → 4 questionnaire themes", datasets.an_themes(DATA)),
+                        ("Decidim proposals → 5 categories", datasets.decidim_categories(DATA)),
+                        ("AN answers → 7 human typology labels (unsupervised)",
+                         datasets.an_typology(DATA, coarse=False))):
+        texts = [c.text for c in items]
+        start = clock()
+        embeddings = (sentence_embeddings(texts, cache)
+                      if bertopic and not name.startswith("AN answers →") else None)
+        if embeddings is not None:
+            print(f"(sentence embeddings of {len(texts)} texts: {since(start)} s wall/CPU)")
+        theme_agreement(name, texts, [c.label for c in items], theme_rows, embeddings)
+    print("\n## Themes vs human categories (NMI / ARI; wall/CPU seconds, BERTopic rows "
+          "without the encoding)")
+    print(f"{'data set':<52} {'method':<28} {'k':>5} {'NMI':>6} {'ARI':>6} {'time':>9}")
+    for name, method, k, nmi, ari, spent, note in theme_rows:
+        print(f"{name:<52} {method:<28} {k:>5} {nmi:6.3f} {ari:6.3f} {spent:>9} {note}")
 
+
+def ideas_section() -> None:
     print("\n## Idea splitting: AN answers joined into multi-point contributions "
           "(per-answer theme NMI / ARI, 4 themes)")
     idea_rows: list = []
@@ -282,13 +475,15 @@ def main() -> int:
               f"{ours[0]:6.3f}/{ours[1]:6.3f} {oracle[0]:6.3f}/{oracle[1]:6.3f} "
               f"{precision:6.3f} {recall:6.3f} {spent:>9}")
 
+
+def classifiers_section(quick: bool) -> None:
     print("\n## Supervised classifiers, 5-fold cross-validation (macro-F1 / NMI / ARI)")
     print(f"{'task':<40} {'method':<13} {'macro-F1':>8} {'NMI':>6} {'ARI':>6}")
     tasks = [("AN typology, 7 labels", datasets.an_typology(DATA), False),
              ("AN typology, 4 coarse classes", datasets.an_typology(DATA, coarse=True), False),
              ("stance (AN + Decidim alignment)",
               datasets.an_stance(DATA) + datasets.decidim_stance(DATA), False)]
-    if not args.quick:
+    if not quick:
         tasks.append(("spam vs legitimate", datasets.spam_examples(DATA), True))
     for name, examples, char in tasks:
         examples = [e for e in examples if sum(x.label == e.label for x in examples) >= 5]
@@ -297,12 +492,8 @@ def main() -> int:
             print(f"{name:<40} {method:<13} {f1:8.3f} {nmi:6.3f} {ari:6.3f}")
         print(f"{'':<40} ({len(examples)} examples, {since(start)} s wall/CPU)")
 
-    print("\n## Representative quotes vs human syntheses (mean best TF-IDF cosine; words)")
-    quote_rows: list = []
-    quote_overlap(quote_rows)
-    for name, value, words in quote_rows:
-        print(f"{name:<62} {'' if value is None else f'{value:.3f} {words:5.1f}'}")
 
+def duplicates_section() -> None:
     print("\n## Near-duplicates: templated copies of real contributions (pairwise P / R)")
     texts = ([c.text for c in datasets.an_themes(DATA)]
              + [c.text for c in datasets.decidim_stance(DATA)]
@@ -316,9 +507,6 @@ def main() -> int:
             precision, recall = pair_scores(found.representative.tolist(), truth)
             print(f"{seed:>4} {threshold:>9} {precision:9.3f} {recall:7.3f} {len(corpus):>6} "
                   f"{since(start):>9}")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\ntotal {since(total)} s wall/CPU, peak {peak:.0f} MB")
-    return 0
 
 
 if __name__ == "__main__":

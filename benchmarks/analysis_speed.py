@@ -88,9 +88,10 @@ def main() -> int:
             if args.out and what == "parlons" and n == max(sizes):
                 command += ["--out", args.out]
             print(f"start {what} {n}, load average {os.getloadavg()}", file=sys.stderr)
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            # stderr is inherited: the per-stage progress lines go to the log as they come
+            done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
             if done.returncode:
-                print(done.stderr[-2000:], file=sys.stderr)
+                print(f"{what} {n} failed with exit status {done.returncode}", file=sys.stderr)
                 return 1
             rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(f"done {what} {n}", file=sys.stderr)

@@ -14,7 +14,7 @@ FORMATS = ("csv", "xlsx", "json", "decidim-proposals", "decidim-comments", "capc
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``parlons analyse run|similar|train-models``."""
+    """Add ``parlons analyse run|code-next|report|train-models``."""
     parser = subparsers.add_parser("analyse", help="analyse consultation contributions")
     commands = parser.add_subparsers(dest="analyse_command", metavar="ACTION")
     run = commands.add_parser("run", help="themes, duplicates, stance, flags and the bilan")
@@ -50,6 +50,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     nxt.add_argument("-n", type=int, default=20, help="how many to suggest (default 20)")
     nxt.add_argument("--save-model", help="write the trained model (JSON) here")
     nxt.set_defaults(handler=_code_next)
+    report = commands.add_parser("report", help="write the bilan again from an analysis.json "
+                                                "(e.g. after editing theme labels)")
+    report.add_argument("analysis", help="analysis.json (format parlons-analysis/1 or /2)")
+    report.add_argument("--out", required=True, help="folder for bilan.html and bilan.docx")
+    report.set_defaults(handler=_report)
     train = commands.add_parser("train-models",
                                 help="re-train the bundled spam/typology/stance models")
     train.add_argument("--data", required=True, help="the shared data folder (…/shared/data)")
@@ -103,6 +108,20 @@ def _run(args: argparse.Namespace) -> int:
                             context=context, models=models)
     paths = write_report(analysis, Path(args.out))
     say("written: " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from parlons.core.analysis.report import AnalysisFormatError, read_analysis, write_bilan
+
+    try:
+        analysis = read_analysis(Path(args.analysis))
+        paths = write_bilan(analysis, Path(args.out))
+    except AnalysisFormatError as error:
+        return fail(str(error))
+    except (KeyError, TypeError, AttributeError) as error:  # a hand-edited file
+        return fail(f"{args.analysis}: unexpected content ({error!r})")
+    print("written: " + ", ".join(str(p) for p in paths), file=sys.stderr)
     return 0
 
 

@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from analysis_paths import DECIDIM, raw_rows
+from analysis_paths import DATA, DECIDIM, raw_rows
 
 from parlons.cli import main
 
@@ -137,3 +137,68 @@ def test_long_contributions_are_split_into_traceable_ideas(comments_run):
             assert passage.startswith(quote["text"].rstrip("…")) and passage.strip() == passage
             parts += quote["part"]
     assert parts > 0
+
+
+def _as_format_1(analysis: dict) -> dict:
+    """The same analysis as a format-1 file (no idea units, one theme per contribution)."""
+    old = json.loads(json.dumps(analysis))
+    old["format"] = "parlons-analysis/1"
+    old["method"].pop("ideas")
+    for row in old["contributions"]:
+        row.pop("themes")
+        row.pop("ideas")
+    for theme in old["themes"]:
+        for quote in theme["quotes"]:
+            for key in ("start", "end", "part"):
+                quote.pop(key)
+    return old
+
+
+@pytest.mark.slow
+def test_report_rewrites_the_bilan_from_format_2_and_format_1_files(comments_run, tmp_path,
+                                                                     capsys):
+    out, analysis = comments_run
+    assert analysis["format"] == "parlons-analysis/2"
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(_as_format_1(analysis), ensure_ascii=False), encoding="utf-8")
+    for source, target in ((out / "analysis.json", tmp_path / "v2"), (old, tmp_path / "v1")):
+        assert main(["analyse", "report", str(source), "--out", str(target)]) == 0
+        assert sorted(p.name for p in target.iterdir()) == ["bilan.docx", "bilan.html"]
+        html = (target / "bilan.html").read_text(encoding="utf-8")
+        for theme in analysis["themes"]:
+            assert theme["id"] in html and theme["quotes"][0]["id"] in html
+    assert "car. " in (tmp_path / "v2" / "bilan.html").read_text(encoding="utf-8")
+    assert "car. " not in (tmp_path / "v1" / "bilan.html").read_text(encoding="utf-8")
+
+
+def test_report_refuses_unknown_or_broken_files_and_writes_nothing(tmp_path, capsys):
+    cases = {"future.json": json.dumps({"format": "parlons-analysis/9"}),
+             "other.json": json.dumps([1, 2]),
+             "broken.json": '{"format": "parlons-analysis/2", ',
+             "partial.json": json.dumps({"format": "parlons-analysis/2", "themes": []})}
+    for name, content in cases.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+        assert main(["analyse", "report", str(tmp_path / name), "--out",
+                     str(tmp_path / "out")]) == 2
+        error = capsys.readouterr().err.strip().splitlines()
+        assert len(error) == 1 and error[0].startswith(f"error: {tmp_path / name}")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_campaign_texts_give_way_to_individual_voices_as_quotes():
+    from parlons.core.analysis import datasets
+    from parlons.core.analysis.model import Contribution
+    from parlons.core.analysis.pipeline import Options, run_analysis
+
+    answers = [Contribution(f"a{c.id}", c.text) for c in datasets.an_themes(DATA)[:300]]
+    no_malus = Options(n_themes=4, campaign_quote_malus=0.0)
+    quoted = run_analysis(answers, no_malus)["themes"][0]["quotes"][0]["id"]
+    text = next(c.text for c in answers if c.id == quoted)
+    campaign = answers + [Contribution(f"copy{k}", text) for k in range(5)]  # 6 copies
+    without = run_analysis(campaign, no_malus)
+    assert quoted in [q["id"] for q in without["themes"][0]["quotes"]]  # same distinct texts
+    default = run_analysis(campaign)  # Options(): campaigns (3+ copies) lose 0.3
+    assert all(q["id"] != quoted for t in default["themes"] for q in t["quotes"])
+    assert any(g["representative_id"] == quoted and g["count"] == 6
+               for g in default["duplicates"])

@@ -25,7 +25,7 @@ from parlons.core.analysis.model import Contribution
 from parlons.core.analysis.normalise import FrenchNormaliser, folded_words
 from parlons.core.analysis.themes import Encoder, Theme, find_themes
 
-FORMAT = "parlons-analysis/1"
+FORMAT = "parlons-analysis/2"  # /2: overlapping themes (idea units); docs/analysis_format.md
 Progress = Callable[[str], None]
 
 
@@ -43,7 +43,9 @@ class Options:
     split_ideas: bool = True
     idea_min_words: int = 12
     idea_threshold: float = 0.15
-    part_quote_malus: float = 0.2  # whole contributions are preferred as quotes over passages
+    part_quote_malus: float = 0.4  # whole contributions are preferred as quotes over passages
+    campaign_quote_malus: float = 0.3  # and individual voices over campaign texts (own section)
+    campaign_copies: int = 3  # a text with this many copies or more is a campaign
     threads: int | None = 1
 
 
@@ -98,11 +100,12 @@ def run_analysis(contributions: Sequence[Contribution], options: Options | None 
                    for u in units]
     unit_texts = [analysable_texts[u.source][u.start:u.end] for u in units]
     unit_position = [int(analysable[u.source]) for u in units]  # distinct-text position
+    copy_count = np.bincount(duplicates.representative, minlength=n)
+    copies = [int(copy_count[distinct[p]]) for p in unit_position]
     theme_result = find_themes(unit_lemmas, unit_texts,
                                n_themes=options.n_themes, seed=options.seed, encoder=encoder,
                                n_quotes=options.n_quotes, progress=say,
-                               quote_malus=[options.part_quote_malus if parts[u.source] > 1
-                                            else 0.0 for u in units],
+                               quote_malus=_quote_malus(units, parts, copies, options),
                                threads=options.threads)
     say("assembling the results")
     # members of each distinct text (its duplicates)
@@ -208,6 +211,14 @@ def run_analysis(contributions: Sequence[Contribution], options: Options | None 
             "models": {name: model.notes or model.name for name, model in models.items()},
         },
     }
+
+
+def _quote_malus(units: Sequence[IdeaUnit], parts: Counter[int], copies: Sequence[int],
+                 options: Options) -> list[float]:
+    """Relevance lost as a quote: a passage of a split contribution, a campaign text."""
+    return [(options.part_quote_malus if parts[u.source] > 1 else 0.0)
+            + (options.campaign_quote_malus if n >= options.campaign_copies else 0.0)
+            for u, n in zip(units, copies, strict=True)]
 
 
 def _stances(probabilities: np.ndarray, classes: list[str], mixed: float) -> list[str]:

@@ -9,16 +9,43 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from typing import BinaryIO
 
 STANCE_FR = {"for": "pour", "against": "contre", "mixed": "mitigé", "none": "sans position"}
 TYPE_FR = {"proposal": "propositions", "problem": "problèmes / constats",
            "opinion": "avis / analyses", "question": "questions"}
 MAX_ROWS = 30
+# /1: one theme per contribution; /2: a contribution is in every theme of one of its ideas
+READABLE_FORMATS = ("parlons-analysis/1", "parlons-analysis/2")
+REQUIRED_KEYS = ("summary", "themes", "outliers", "duplicates", "flags", "contributions",
+                 "method")
+
+
+class AnalysisFormatError(ValueError):
+    """The file is not an ``analysis.json`` this version can read."""
+
+
+def read_analysis(path: Path) -> dict:
+    """Load an ``analysis.json`` of a readable format (see :data:`READABLE_FORMATS`)."""
+    try:
+        analysis = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise AnalysisFormatError(f"{path}: not a readable JSON file ({error})") from error
+    if not isinstance(analysis, dict) or analysis.get("format") not in READABLE_FORMATS:
+        found = analysis.get("format") if isinstance(analysis, dict) else None
+        raise AnalysisFormatError(f"{path}: format {found!r} is not one of "
+                                  f"{', '.join(READABLE_FORMATS)}")
+    missing = [key for key in REQUIRED_KEYS if key not in analysis]
+    if missing:
+        raise AnalysisFormatError(f"{path}: missing keys {', '.join(missing)}")
+    return analysis
 
 
 def write_json(analysis: dict, path: Path) -> None:
-    """Write ``analysis.json`` (UTF-8, stable key order)."""
-    path.write_text(json.dumps(analysis, ensure_ascii=False, indent=1), encoding="utf-8")
+    """Write ``analysis.json`` (UTF-8, stable key order), streamed: ``json.dumps`` of a
+    1M-contribution analysis held ~5 GB of string pieces at once, ``json.dump`` none."""
+    with path.open("w", encoding="utf-8") as handle:
+        json.dump(analysis, handle, ensure_ascii=False, indent=1)
 
 
 def _blocks(analysis: dict) -> list[tuple[str, object]]:
@@ -157,7 +184,7 @@ def render_html(analysis: dict) -> str:
     return "\n".join(parts)
 
 
-def write_docx(analysis: dict, path: Path) -> None:
+def write_docx(analysis: dict, path: Path | BinaryIO) -> None:
     """The bilan as a Word document (python-docx)."""
     from docx import Document
     from docx.shared import Pt
@@ -187,7 +214,7 @@ def write_docx(analysis: dict, path: Path) -> None:
             paragraph.add_run(f"{ref} ({len(ids)}) : ").bold = True
             run = paragraph.add_run(", ".join(ids))
             run.font.size = Pt(7)
-    document.save(str(path))
+    document.save(path if hasattr(path, "write") else str(path))
 
 
 def _title(analysis: dict) -> str:
@@ -197,8 +224,20 @@ def _title(analysis: dict) -> str:
 def write_report(analysis: dict, out_dir: Path) -> list[Path]:
     """Write analysis.json, bilan.html and bilan.docx into ``out_dir``; returns the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "analysis.json", out_dir / "bilan.html", out_dir / "bilan.docx"]
-    write_json(analysis, paths[0])
-    paths[1].write_text(render_html(analysis), encoding="utf-8")
-    write_docx(analysis, paths[2])
+    write_json(analysis, out_dir / "analysis.json")
+    return [out_dir / "analysis.json", *write_bilan(analysis, out_dir)]
+
+
+def write_bilan(analysis: dict, out_dir: Path) -> list[Path]:
+    """Write bilan.html and bilan.docx into ``out_dir`` (rendered in memory first, so a
+    rendering error writes nothing); returns the paths."""
+    import io
+
+    page = render_html(analysis)
+    buffer = io.BytesIO()
+    write_docx(analysis, buffer)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "bilan.html", out_dir / "bilan.docx"]
+    paths[0].write_text(page, encoding="utf-8")
+    paths[1].write_bytes(buffer.getvalue())
     return paths
