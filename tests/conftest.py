@@ -12,6 +12,9 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # SMS are logged as in development (production's default is "off": no gateway, no SMS);
+    # tests of the HTTP gateway set their own backend.
+    os.environ.setdefault("PARLONS_SMS_BACKEND", "console")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ def test_every_beat_entry_names_a_registered_task():
     app.loader.import_default_modules()
     schedule = app.conf.beat_schedule
     expected = {"proposals-announce-new-phases", "proposals-daily-digests",
-                "proposals-open-data", "assemblies-purge-expired-personal-data"}
+                "proposals-open-data", "assemblies-purge-expired-personal-data",
+                "research-fail-stale-imports", "budgets-resend-lost-code-requests"}
     assert expected <= set(schedule)
     unknown = {name: entry["task"] for name, entry in schedule.items()
                if entry["task"] not in app.tasks}

@@ -38,6 +38,7 @@ GETS = {
     "?v=results&b={city}": [404] * 8,  # not counted yet
     "?v=nonsense": [404] * 8,
     "?v=code": [404] * 8,  # the city does not accept voting codes
+    "?v=get-code": [404] * 8,  # nor codes by e-mail or SMS (see test_codes_delivery.py)
     "?v=agent-vote": [404, 403, 403, 403, 200, 200, 200, 403],
     "?v=desk-code": [404, 403, 403, 403, 200, 200, 200, 403],
     "?v=photo&p={project}": [302, 403, 403, 403, 403, 200, 200, 403],
@@ -214,7 +215,8 @@ def test_submission_and_review_views(pb, set_phase, citizen, org_evaluator, org_
 
 def test_paper_view_flags_a_mismatch(pb, org_agent, second_agent):
     fresque, jardin = pb["projects"]["Fresque"].pk, pb["projects"]["Jardin partagé"].pk
-    base = {"budget": pb["city"].pk, "station": "Mairie", "number": 7, "voter": "Ana B 1990"}
+    base = {"budget": pb["city"].pk, "station": "Mairie", "number": 7, "first_name": "Ana",
+            "last_name": "B", "birth_date": "1990-01-01", "area": pb["areas"][0].pk}
     _client(org_agent).post(_url(pb, "?v=paper"), {**base, "projects": f"{fresque}"})
     response = _client(second_agent).post(_url(pb, "?v=paper"), {**base, "projects": f"{jardin}"},
                                           follow=True)

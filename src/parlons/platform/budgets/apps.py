@@ -8,7 +8,7 @@ class BudgetsConfig(AppConfig):
 
     def ready(self) -> None:
         from parlons.platform.accounts import personal_data
-        from parlons.platform.budgets import demo, services, views
+        from parlons.platform.budgets import checks, demo, services, views  # noqa: F401
         from parlons.platform.spaces import registry
         from parlons.platform.web.demo import register_loader
 
@@ -25,3 +25,16 @@ class BudgetsConfig(AppConfig):
         personal_data.register("budgets", export=services.export_personal_data,
                                anonymise=services.anonymise_personal_data)
         register_loader(demo.load)
+        _schedule_periodic_tasks()
+
+
+def _schedule_periodic_tasks() -> None:
+    """Celery beat entry of the module: voting-code requests whose task was lost are queued
+    again (settings may override it by name)."""
+    from celery.schedules import crontab
+
+    from parlons.platform.celery import app
+
+    app.conf.beat_schedule.setdefault("budgets-resend-lost-code-requests", {
+        "task": "parlons.platform.budgets.tasks.resend_lost_code_requests",
+        "schedule": crontab(minute="*/10")})

@@ -34,6 +34,11 @@ class ComponentRulesForm(forms.Form):
     voting_codes = forms.BooleanField(
         label=_("Accept one-time voting codes (vote without an account: letters, desk)"),
         required=False)
+    code_email = forms.BooleanField(
+        label=_("Send voting codes by e-mail to people who ask for one"), required=False)
+    code_sms = forms.BooleanField(
+        label=_("Send voting codes by SMS to people who ask for one (SMS gateway)"),
+        required=False)
 
 
 class ProjectForm(forms.Form):
@@ -118,20 +123,49 @@ def parse_projects(raw: str) -> dict[str, int]:
 
 
 class PaperForm(forms.Form):
+    """A paper sheet: the voter is identified by names and date of birth (matched to the
+    electoral list when the city uses one; otherwise with the neighbourhood checked by the
+    agent), or, without the list, by the e-mail of their account."""
+
     budget = forms.ModelChoiceField(label=_("Budget"), queryset=Budget.objects.none())
     station = forms.CharField(label=_("Polling station"), max_length=120)
     number = forms.IntegerField(label=_("Sheet number"), min_value=1)
-    voter = forms.CharField(label=_("Voter (e-mail, or full name and date of birth)"),
-                            max_length=200)
+    email = forms.EmailField(label=_("E-mail of the voter's account"), required=False,
+                             help_text=_("Or fill in the names and date of birth below."))
+    first_name = forms.CharField(label=_("Voter's first name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Voter's last name"), max_length=100, required=False)
+    birth_date = forms.DateField(label=_("Voter's date of birth"), required=False,
+                                 help_text=_("Format: 2001-12-31"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    area = forms.ModelChoiceField(label=_("Neighbourhood where the voter lives"),
+                                  queryset=Area.objects.none(), required=False)
     projects = forms.CharField(label=_("Numbers of the projects ticked"),
                                help_text=_("Separated by commas; for points: 12:3, 15:2"))
 
     def __init__(self, *args, component=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["budget"].queryset = Budget.objects.filter(component=component)
+        self.census = bool((component.settings or {}).get("census"))
+        if self.census:  # the list identifies the person and gives the neighbourhood
+            del self.fields["email"], self.fields["area"]
+            for name in ("first_name", "last_name", "birth_date"):
+                self.fields[name].required = True
+        else:
+            self.fields["area"].queryset = Area.objects.filter(
+                organisation=component.space.organisation)
 
     def clean_projects(self):
         return parse_projects(self.cleaned_data["projects"])
+
+    def clean(self):
+        data = super().clean()
+        if self.census or data.get("email"):
+            return data
+        if not (data.get("first_name") and data.get("last_name") and data.get("birth_date")
+                and data.get("area")):
+            raise forms.ValidationError(_("Give the voter's account e-mail, or their names, "
+                                          "date of birth and neighbourhood."))
+        return data
 
 
 class WorksForm(forms.Form):
@@ -220,3 +254,38 @@ class PhotoForm(forms.Form):
     image = forms.FileField(label=_("Photo (JPEG, PNG, WebP or GIF, 5 MB at most)"))
     alt_text = forms.CharField(label=_("Describe the photo for people who cannot see it"),
                                max_length=250)
+
+
+class CodeRequestForm(forms.Form):
+    """Ask for a voting code by e-mail or SMS (public page, no account)."""
+
+    destination = forms.CharField(max_length=254,
+                                  widget=forms.TextInput(attrs={"autocomplete": "email"}))
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    birth_date = forms.DateField(label=_("Date of birth"), help_text=_("Format: 2001-12-31"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    area = forms.ModelChoiceField(label=_("Neighbourhood where you live"),
+                                  queryset=Area.objects.none())
+    honest = forms.BooleanField(label=_("I declare on my honour that this is true."))
+
+    def __init__(self, *args, component=None, media=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["destination"]
+        if set(media) == {"email", "sms"}:
+            field.label = _("Your e-mail address or mobile number")
+            field.help_text = _("E.g. prenom.nom@example.org or 06 12 34 56 78")
+        elif "sms" in media:
+            field.label = _("Your mobile number")
+            field.help_text = _("E.g. 06 12 34 56 78 or +33 6 12 34 56 78")
+            field.widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+        else:
+            field.label = _("Your e-mail address")
+            field.help_text = _("E.g. prenom.nom@example.org")
+        if (component.settings or {}).get("census"):  # names as on the electoral list
+            del self.fields["area"], self.fields["honest"]
+            self.fields["first_name"].help_text = _("As on the electoral list.")
+        else:  # the destination is the voter: names are not needed
+            del self.fields["first_name"], self.fields["last_name"]
+            self.fields["area"].queryset = Area.objects.filter(
+                organisation=component.space.organisation)

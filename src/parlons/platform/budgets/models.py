@@ -379,6 +379,8 @@ class VotingCode(models.Model):
     class Channel(models.TextChoices):
         LETTER = "letter", _("letter")
         DESK = "desk", _("desk")
+        EMAIL = "email", _("e-mail")
+        SMS = "sms", _("SMS")
 
     component = models.ForeignKey("spaces.Component", on_delete=models.CASCADE,
                                   related_name="budget_voting_codes")
@@ -441,3 +443,60 @@ class ProjectFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} — {self.user_id}"
+
+
+class CodeDestination(models.Model):
+    """An e-mail address or mobile number codes were asked for (by its hash): the row locked
+    while a request is counted against the per-destination limit, and, without a census list,
+    the voter (one destination, one voter)."""
+
+    component = models.ForeignKey("spaces.Component", on_delete=models.CASCADE,
+                                  related_name="budget_code_destinations")
+    key = models.CharField(max_length=80)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["component", "key"],
+                                               name="one_code_destination_per_key")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class CodeRequest(models.Model):
+    """A voting code asked for by e-mail or SMS. The Celery task that sends it draws the code
+    itself (the clear code is never stored nor queued) and installs its hash only once the
+    message is handed to the mail server or the SMS gateway."""
+
+    class Medium(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        SMS = "sms", _("SMS")
+
+    class Outcome(models.TextChoices):
+        CODE = "code", _("a code")
+        DECLINED = "declined", _("no code (person not found or not allowed)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("to send")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("could not be sent")
+
+    component = models.ForeignKey("spaces.Component", on_delete=models.CASCADE,
+                                  related_name="budget_code_requests")
+    medium = models.CharField(max_length=5, choices=Medium.choices)
+    #: the clear address or number, kept only until the message is sent (or given up)
+    destination = models.CharField(max_length=254, blank=True)
+    target = models.ForeignKey(CodeDestination, on_delete=models.CASCADE,
+                               related_name="requests")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    census_entry = models.ForeignKey(CensusEntry, on_delete=models.CASCADE, null=True,
+                                     blank=True, related_name="code_requests")
+    area = models.ForeignKey("organisations.Area", on_delete=models.PROTECT, null=True,
+                             blank=True)
+    language = models.CharField(max_length=10, default="fr")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.medium} {self.pk} ({self.status})"

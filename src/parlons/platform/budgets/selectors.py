@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -12,6 +13,7 @@ from parlons.platform.budgets.models import (
     Eligibility,
     PaperSheet,
     Review,
+    VotingCode,
 )
 from parlons.platform.spaces.models import Component
 
@@ -78,7 +80,7 @@ def budgets_for(component: Component, area_id: int | None, key: str, user=None
                 ) -> list[Budget]:
     """Budgets open to a voter of neighbourhood ``area_id`` known as ``key`` in the lists of
     who voted (under "any one budget": only the one they already voted in, if any)."""
-    budgets = list(budgets_of(component))
+    budgets = list(Budget.objects.filter(component=component))  # areas: only their ids
     rule = (component.settings or {}).get("eligibility", "area_and_city")
     if rule == "any_one":
         voted = set(component.budgets.filter(voter_records__voter_key=key)
@@ -90,6 +92,39 @@ def budgets_for(component: Component, area_id: int | None, key: str, user=None
             return [b for b in budgets if b.pk in voted]
         return budgets
     return [b for b in budgets if b.area_id is None or b.area_id == area_id]
+
+
+def may_vote_in(component: Component, budget: Budget, area_id: int | None, key: str) -> bool:
+    """Is ``budget`` open to the voter of neighbourhood ``area_id`` known as ``key``?
+
+    The same answer as ``budget in budgets_for(...)``; under "own neighbourhood and city-wide"
+    it reads nothing (the budget's area is enough)."""
+    if (component.settings or {}).get("eligibility", "area_and_city") != "any_one":
+        return budget.area_id is None or budget.area_id == area_id
+    return budget.pk in {b.pk for b in budgets_for(component, area_id, key)}
+
+
+def voting_code(component: Component, code: str, *, lock: bool = False) -> VotingCode | None:
+    """The voting code typed by a voter (any spacing or case), or None: only what voting
+    needs (its voter key and neighbourhood), so the hot path of the vote reads one narrow
+    row; ``lock`` takes its row lock (``census.find_code`` reads the census line too)."""
+    from parlons.platform.budgets.census import code_hash
+    from parlons.platform.budgets.services import normalise_receipt
+
+    code = normalise_receipt(code)
+    if code is None:
+        return None
+    # Plain SQL: this read runs three times per ballot and the ORM's compilation of it costs
+    # ten times its execution; ``from_db`` builds the (deferred) model instance as the ORM does.
+    fields = ["id", "area_id", "census_entry_id", "identity_key"]
+    sql = ("SELECT id, area_id, census_entry_id, identity_key FROM budgets_votingcode"
+           " WHERE component_id = %s AND code_hash = %s")
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [component.pk, code_hash(code)])
+        row = cursor.fetchone()
+    return None if row is None else VotingCode.from_db(connection.alias, fields, row)
 
 
 def own_ballot(budget: Budget, user) -> Ballot | None:

@@ -377,6 +377,45 @@ def identity_key(text: str) -> str:
     return "id:" + hashlib.sha256(norm.encode()).hexdigest()[:40]
 
 
+def _rules_of(budget: Budget, component: Component | None) -> Budget:
+    """The budget's row as stored (its rules, never a caller's stale copy). ``component``:
+    the one the calling view read for this request (its phases and steps loaded, so the
+    permission checks query nothing more); without it the component is read too."""
+    if component is None:
+        return _fresh(budget)
+    fresh = Budget.objects.get(pk=budget.pk)
+    if fresh.component_id != component.pk:
+        return _fresh(budget)
+    fresh.component = component
+    return fresh
+
+
+def _claim_voter_record(budget: Budget, voter_key: str, user, channel: str, station: str,
+                        today) -> tuple[VoterRecord, bool]:
+    """The voter's row in the list of who voted, locked; ``created`` when this call added it.
+
+    One ``INSERT ... ON CONFLICT DO NOTHING`` for a first vote (the new row is this
+    transaction's until it commits: a concurrent one waits on the unique index, then finds
+    it); a ``SELECT ... FOR UPDATE`` when the person already voted."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO budgets_voterrecord (budget_id, voter_key, user_id, channel, station,"
+            " voted_on) VALUES (%s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (budget_id, voter_key) DO NOTHING RETURNING id",
+            [budget.pk, voter_key, getattr(user, "pk", None), channel, station,
+             connection.ops.adapt_datefield_value(today)])
+        row = cursor.fetchone()
+    if row is not None:
+        record = VoterRecord.from_db(
+            connection.alias, ["id", "budget_id", "voter_key", "user_id", "channel", "station",
+                               "voted_on"],
+            [row[0], budget.pk, voter_key, getattr(user, "pk", None), channel, station, today])
+        return record, True
+    return VoterRecord.objects.select_for_update().get(budget=budget, voter_key=voter_key), False
+
+
 def _write_choices(ballot: Ballot, choices: dict[int, int], replace: bool) -> None:
     if replace:
         ballot.choices.all().delete()
@@ -386,14 +425,16 @@ def _write_choices(ballot: Ballot, choices: dict[int, int], replace: bool) -> No
 
 @transaction.atomic
 def cast_ballot(*, actor, budget: Budget, choices: dict, receipt: str, voter=None,
-                channel: str = Channel.ONLINE, station: str = "") -> Ballot:
+                channel: str = Channel.ONLINE, station: str = "",
+                component: Component | None = None) -> Ballot:
     """Cast or edit ``voter``'s ballot (``actor`` himself, or a citizen for an agent).
 
     ``receipt`` is the code shown to the voter at the review step (kept in the confirm form),
     so that a repeated submission gives the same answer. In secret mode a voter changes their
-    ballot by presenting its receipt again; nothing else links them to it.
+    ballot by presenting its receipt again; nothing else links them to it. ``component``:
+    the budget's component as the calling view read it for this request (optional).
     """
-    budget = _fresh(budget)  # the rules as stored, never a caller's stale copy
+    budget = _rules_of(budget, component)  # the rules as stored, never a caller's stale copy
     component = budget.component
     voter = voter or actor
     if voter != actor or channel != Channel.ONLINE:
@@ -421,10 +462,7 @@ def cast_ballot(*, actor, budget: Budget, choices: dict, receipt: str, voter=Non
 def _record(budget: Budget, voter_key: str, user, choices: dict[int, int], code: str,
             channel: str, station: str) -> Ballot:
     today = timezone.localdate()
-    record, created = VoterRecord.objects.get_or_create(
-        budget=budget, voter_key=voter_key,
-        defaults={"user": user, "channel": channel, "station": station, "voted_on": today})
-    record = VoterRecord.objects.select_for_update().get(pk=record.pk)
+    record, created = _claim_voter_record(budget, voter_key, user, channel, station, today)
     digest = receipt_hash(code)
     if not created and record.channel == Channel.PAPER and channel != Channel.PAPER:
         raise ValidationError(_("A paper ballot was already counted for this person in this "
@@ -461,25 +499,26 @@ def _record(budget: Budget, voter_key: str, user, choices: dict[int, int], code:
 
 
 @transaction.atomic
-def cast_ballot_with_code(*, budget: Budget, code: str, choices: dict, receipt: str) -> Ballot:
+def cast_ballot_with_code(*, budget: Budget, code: str, choices: dict, receipt: str,
+                          component: Component | None = None) -> Ballot:
     """Cast (or, with the receipt, change) the ballot of the holder of a voting code.
 
     The code's row is locked, so that two submissions with one code are serialised; the list
     of who voted (``VoterRecord``, unique per budget and voter key) makes "one ballot per code
     and budget" a database invariant. The ballot itself carries no trace of the code.
+    ``component``: the budget's component as the calling view read it for this request.
     """
-    from parlons.platform.budgets import census, selectors
+    from parlons.platform.budgets import selectors
 
-    budget = _fresh(budget)
+    budget = _rules_of(budget, component)
     component = budget.component
     if not rules.can_vote_with_code(component):
         raise PermissionDenied
-    voting_code = census.find_code(component, code, lock=True)
+    voting_code = selectors.voting_code(component, code, lock=True)
     if voting_code is None:
         raise ValidationError(_("This voting code is not valid."))
     key = voting_code.voter_key
-    if budget.pk not in {b.pk for b in selectors.budgets_for(component, voting_code.area_id,
-                                                              key)}:
+    if not selectors.may_vote_in(component, budget, voting_code.area_id, key):
         raise ValidationError(_("This voting code does not give access to this budget."))
     receipt_code = normalise_receipt(receipt)
     if receipt_code is None:
@@ -488,6 +527,22 @@ def cast_ballot_with_code(*, budget: Budget, code: str, choices: dict, receipt: 
     cleaned = clean_choices(budget, choices)
     freeze(budget)
     return _record(budget, key, None, cleaned, receipt_code, Channel.CODE, "")
+
+
+def person_key(component: Component, first_name: str, last_name: str, birth_date,
+               area) -> tuple[str, int]:
+    """Voter key and neighbourhood id of a person without an account, known by names and date
+    of birth (the age is checked): their census entry when the city uses the list, else a hash
+    of the identity with the neighbourhood the agent chose. The same on every channel."""
+    from parlons.platform.budgets import census
+
+    check_age(component, birth_date)
+    if (component.settings or {}).get("census"):
+        entry = census.find_entry(component, first_name, last_name, birth_date)
+        return entry.voter_key, entry.area_id
+    if area is None or area.organisation_id != component.space.organisation_id:
+        raise ValidationError(_("Choose the neighbourhood where the person lives."))
+    return identity_key(f"{last_name} {first_name} {birth_date.isoformat()}"), area.pk
 
 
 @transaction.atomic
@@ -502,7 +557,7 @@ def cast_for_person(*, actor, budget: Budget, choices: dict, receipt: str, email
     the channel, so they cannot also vote online or on paper.
     """
     from parlons.platform.accounts.models import User
-    from parlons.platform.budgets import census, selectors
+    from parlons.platform.budgets import selectors
 
     budget = _fresh(budget)
     component = budget.component
@@ -516,15 +571,8 @@ def cast_for_person(*, actor, budget: Budget, choices: dict, receipt: str, email
                            voter=person, channel=Channel.AGENT, station=station)
     if birth_date is None or not (first_name.strip() and last_name.strip()):
         raise ValidationError(_("Give the person's e-mail, or their names and date of birth."))
-    check_age(component, birth_date)
-    if (component.settings or {}).get("census"):
-        entry = census.find_entry(component, first_name, last_name, birth_date)
-        key, area = entry.voter_key, entry.area
-    else:
-        if area is None or area.organisation_id != component.space.organisation_id:
-            raise ValidationError(_("Choose the neighbourhood where the person lives."))
-        key = identity_key(f"{last_name} {first_name} {birth_date.isoformat()}")
-    if budget.pk not in {b.pk for b in selectors.budgets_for(component, area.pk, key)}:
+    key, area_id = person_key(component, first_name, last_name, birth_date, area)
+    if budget.pk not in {b.pk for b in selectors.budgets_for(component, area_id, key)}:
         raise ValidationError(_("This person may not vote in this budget (neighbourhood)."))
     code = normalise_receipt(receipt)
     if code is None:
@@ -546,24 +594,81 @@ def check_receipt(component: Component, code: str) -> Ballot | None:
 # --- paper ballots --------------------------------------------------------------------------
 
 def paper_voter_key(component: Component, voter: str) -> str:
+    """Key of a paper voter written as one text: an account's e-mail (its key on every
+    channel, the census line when it was matched to the list) or, without the list, a name
+    and date of birth hashed as written (prefer :func:`paper_voter`)."""
     from parlons.platform.accounts.models import User
+    from parlons.platform.budgets import selectors
 
     user = User.objects.filter(email=voter.strip().lower()).first() if "@" in voter else None
-    return f"user:{user.pk}" if user else identity_key(voter)
+    return selectors.voter_key(component, user) if user else identity_key(voter)
+
+
+def paper_voter(budget: Budget, *, voter: str = "", email: str = "", first_name: str = "",
+                last_name: str = "", birth_date=None, area=None) -> str:
+    """The voter key of the person of a paper sheet, the same as on every other channel.
+
+    With the census list: names and date of birth matched to one entry of age (its
+    ``census:<id>`` key, its neighbourhood), or an account matched to the list. Without it: an
+    account's e-mail, or names, date of birth and the neighbourhood checked by the agent (the
+    key of an agent's vote or of a desk code). The budget must be open to the person.
+    """
+    from parlons.platform.accounts.models import User
+    from parlons.platform.budgets import selectors
+
+    component = budget.component
+    with_census = bool((component.settings or {}).get("census"))
+    email = (email or (voter if "@" in voter else "")).strip().lower()
+    if email:
+        person = User.objects.filter(email=email).first()
+        if person is None:
+            raise ValidationError(_("No account has this e-mail address."))
+        key = selectors.voter_key(component, person)
+        if with_census and not key.startswith("census:"):
+            raise ValidationError(_("This account is not matched to the electoral list: "
+                                    "identify the voter by names and date of birth."))
+        eligibility = selectors.eligibility_of(component, person)
+        area_id = eligibility.area_id if eligibility else None
+    elif first_name.strip() and last_name.strip() and birth_date is not None:
+        key, area_id = person_key(component, first_name, last_name, birth_date, area)
+    elif voter.strip() and not with_census:
+        return identity_key(voter)  # a name as written (no neighbourhood to check)
+    else:
+        raise ValidationError(_("Identify the voter by names and date of birth."))
+    _check_paper_budget(budget, key, area_id)
+    return key
+
+
+def _check_paper_budget(budget: Budget, key: str, area_id: int | None) -> None:
+    from parlons.platform.budgets import selectors
+
+    component = budget.component
+    if (component.settings or {}).get("eligibility") == "any_one" and VoterRecord.objects.filter(
+            budget__component=component, voter_key=key).exclude(budget=budget).exists():
+        raise ValidationError(_("This person already voted in another budget: only one "
+                                "budget is allowed."))
+    if area_id is not None and budget.pk not in {
+            b.pk for b in selectors.budgets_for(component, area_id, key)}:
+        raise ValidationError(_("This person may not vote in this budget (neighbourhood)."))
 
 
 @transaction.atomic
-def enter_paper_ballot(*, actor, budget: Budget, station: str, number: int, voter: str,
-                       choices: dict) -> PaperSheet:
-    """One agent's entry of a paper sheet; the second agent's entry confirms or flags it."""
+def enter_paper_ballot(*, actor, budget: Budget, station: str, number: int, choices: dict,
+                       voter: str = "", email: str = "", first_name: str = "",
+                       last_name: str = "", birth_date=None, area=None) -> PaperSheet:
+    """One agent's entry of a paper sheet; the second agent's entry confirms or flags it.
+
+    The voter is identified as in :func:`paper_voter`; a person not on the list, too young or
+    of a neighbourhood the budget is not open to is refused (nothing written)."""
     budget = _fresh(budget)
     component = budget.component
     if not rules.can_enter_for_citizens(actor, component):
         raise PermissionDenied
-    if not voter.strip() or not station.strip() or int(number) <= 0:
+    if not station.strip() or int(number) <= 0:
         raise ValidationError(_("Give the polling station, the sheet number and the voter."))
     cleaned = clean_choices(budget, choices)
-    key = paper_voter_key(component, voter)
+    key = paper_voter(budget, voter=voter, email=email, first_name=first_name,
+                      last_name=last_name, birth_date=birth_date, area=area)
     sheet, _c = PaperSheet.objects.get_or_create(budget=budget, station=station.strip(),
                                                  number=int(number))
     sheet = PaperSheet.objects.select_for_update().get(pk=sheet.pk)
@@ -586,19 +691,46 @@ def enter_paper_ballot(*, actor, budget: Budget, station: str, number: int, vote
     return _confirm_sheet(sheet, first)
 
 
-def _confirm_sheet(sheet: PaperSheet, entry: PaperEntry) -> PaperSheet:
-    budget = sheet.budget
-    if VoterRecord.objects.filter(budget=budget, voter_key=entry.voter_key).exists():
-        sheet.status = PaperSheet.Status.REJECTED
-    else:
-        from parlons.platform.accounts.models import User
+def _paper_user(component: Component, voter_key: str):
+    """The account behind a paper voter key, if any (for the list of who voted)."""
+    from parlons.platform.accounts.models import User
 
-        user = None
-        if entry.voter_key.startswith("user:"):
-            user = User.objects.filter(pk=int(entry.voter_key[5:])).first()
-        _record(budget, entry.voter_key, user, {int(k): v for k, v in entry.choices.items()},
-                new_receipt(), Channel.PAPER, sheet.station)
-        sheet.status = PaperSheet.Status.CONFIRMED
+    if voter_key.startswith("user:"):
+        return User.objects.filter(pk=int(voter_key[5:])).first()
+    if voter_key.startswith("census:"):
+        found = Eligibility.objects.filter(component=component,
+                                           census_entry_id=int(voter_key[7:])).first()
+        return found.user if found else None
+    return None
+
+
+def _confirm_sheet(sheet: PaperSheet, entry: PaperEntry) -> PaperSheet:
+    """Count the sheet unless its voter already voted in the budget (any channel).
+
+    The voter's row in the list of who voted is inserted first, in a savepoint: the unique
+    ``(budget, voter_key)`` constraint decides between a paper sheet and a concurrent online,
+    code or agent vote of the same person (the loser is refused), never a prior read."""
+    budget = Budget.objects.select_related("component").get(pk=sheet.budget_id)
+    component = budget.component
+    key = entry.voter_key
+    user = _paper_user(component, key)
+    today = timezone.localdate()
+    status = PaperSheet.Status.CONFIRMED
+    try:
+        _check_paper_budget(budget, key, None)
+        with transaction.atomic():
+            VoterRecord.objects.create(budget=budget, voter_key=key, user=user,
+                                       channel=Channel.PAPER, station=sheet.station,
+                                       voted_on=today)
+            ballot = Ballot.objects.create(
+                budget=budget, voter=None if budget.secret_ballot else user,
+                channel=Channel.PAPER, station=sheet.station,
+                receipt_hash=receipt_hash(new_receipt()), created_on=today, updated_on=today)
+            _write_choices(ballot, {int(k): v for k, v in entry.choices.items()},
+                           replace=False)
+    except (IntegrityError, ValidationError):
+        status = PaperSheet.Status.REJECTED
+    sheet.status = status
     sheet.save(update_fields=["status"])
     return sheet
 

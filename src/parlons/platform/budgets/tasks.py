@@ -1,4 +1,4 @@
-"""Background tasks of the budget module: counting a large budget off the request."""
+"""Background tasks of the budget module: counting, notifications, voting codes by e-mail/SMS."""
 
 from __future__ import annotations
 
@@ -51,3 +51,34 @@ def notify_project(project_id: int, template: str, params: dict, key: str) -> in
                   key=f"budget-{key}"):
             sent += 1
     return sent
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def send_voting_code(self, request_id: int) -> str:
+    """Send the message of one code request (by e-mail or SMS).
+
+    Only the request's id travels through the broker: the code is drawn here, and its hash
+    installed only if the message was accepted. A refused message is tried again later
+    (1, 2, 4, 8, 16 minutes); after the last try, or at once when tasks run in-process, the
+    request is closed as failed and the person may ask again."""
+    from parlons.platform.budgets import codes
+
+    try:
+        return codes.deliver(request_id)
+    except codes.DeliveryError as error:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            codes.give_up(request_id)
+            return "failed"
+        raise self.retry(exc=error, countdown=60 * 2 ** self.request.retries) from None
+
+
+@shared_task
+def resend_lost_code_requests() -> int:
+    """Periodic: queue again the code requests whose task was lost (e.g. the broker was
+    unreachable when they were made); give up those older than a day."""
+    from parlons.platform.budgets import codes
+
+    pending = codes.stale_requests()
+    for request_id in pending:
+        send_voting_code.delay(request_id)
+    return len(pending)

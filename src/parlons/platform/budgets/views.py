@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
 from parlons.platform.accounts.models import User
-from parlons.platform.budgets import census, counting, rules, selectors, services
+from parlons.platform.budgets import census, codes, counting, rules, selectors, services
 from parlons.platform.budgets.forms import (
     AgentVoteForm,
     BudgetForm,
     CensusForm,
     CodeForm,
+    CodeRequestForm,
     ComponentRulesForm,
     EligibilityForm,
     MergeForm,
@@ -47,6 +48,8 @@ from parlons.platform.budgets.models import (
 
 VOTE_RATE = getattr(settings, "PARLONS_RATE_LIMITS", {}).get("vote", "30/m")
 CODE_RATE = getattr(settings, "PARLONS_RATE_LIMITS", {}).get("voting_code", "20/m")
+CODE_REQUEST_RATE = getattr(settings, "PARLONS_RATE_LIMITS", {}).get("voting_code_request",
+                                                                     "20/h")
 RECEIPT_RATE = getattr(settings, "PARLONS_RATE_LIMITS", {}).get("receipt", "20/m")
 
 
@@ -80,6 +83,7 @@ def overview(request, component, context):
         "can_review": rules.can_review(user, component),
         "can_enter": rules.can_enter_for_citizens(user, component),
         "can_code": rules.can_vote_with_code(component),
+        "can_request_code": codes.can_request(component),
         "vote_open": rules.vote_is_open(component),
         "codes": bool((component.settings or {}).get("voting_codes")),
         "eligibility": selectors.eligibility_of(component, user),
@@ -225,7 +229,10 @@ def _choices_from(request, budget: Budget) -> dict:
 
 
 def _basket(budget: Budget, choices: dict) -> dict:
-    projects = {str(p.pk): p for p in selectors.votable_projects(budget)}
+    """The ticked projects that are on the ballot, their cost and what is left."""
+    ids = [int(key) for key in choices if str(key).isdigit()]
+    projects = {str(p.pk): p for p in selectors.votable_projects(budget).filter(pk__in=ids)
+                .only("pk", "budget", "title", "estimated_cost", "reviewed_cost")} if ids else {}
     chosen = []
     for key, points in choices.items():
         project = projects.get(str(key))
@@ -264,24 +271,26 @@ def vote(request, component, context):
     if ballot is not None:
         choices = {str(c.project_id): c.points for c in ballot.choices.all()}
 
-    def cast(cleaned, receipt):
-        return services.cast_ballot(actor=request.user, budget=budget, choices=cleaned,
-                                    receipt=receipt)
+    def cast(raw, receipt):
+        return services.cast_ballot(actor=request.user, budget=budget, choices=raw,
+                                    receipt=receipt, component=component)
 
-    return _ballot_steps(request, context, budget, voted=selectors.has_voted(
-        budget, request.user), cast=cast, choices=choices, action=f"?v=vote&b={budget.pk}")
+    return _ballot_steps(request, context, budget,
+                         voted=lambda: selectors.has_voted(budget, request.user), cast=cast,
+                         choices=choices, action=f"?v=vote&b={budget.pk}")
 
 
-def _ballot_steps(request, context, budget: Budget, *, voted: bool, cast, choices: dict,
+def _ballot_steps(request, context, budget: Budget, *, voted, cast, choices: dict,
                   action: str, hidden: dict | None = None):
     """Basket → review-and-confirm (RGAA 11.12) → receipt, for every way of voting.
 
-    ``cast(cleaned choices, receipt)`` records the ballot; ``hidden`` fields (a voting code)
-    are carried by every form of the flow, never by the URL.
+    ``voted()`` says whether the voter already voted in ``budget`` (asked only when needed);
+    ``cast(choices, receipt)`` checks and records the ballot; ``hidden`` fields (a voting
+    code) are carried by every form of the flow, never by the URL.
     """
     error = None
     step = request.POST.get("step", "")
-    common = {**context, "budget": budget, "voted": voted, "action": action,
+    common = {**context, "budget": budget, "action": action,
               "hidden": hidden or {}, "previous": request.POST.get("previous", "")}
     secret = budget.secret_ballot or bool(hidden)
     if request.method == "POST" and step != "start":
@@ -291,6 +300,9 @@ def _ballot_steps(request, context, budget: Budget, *, voted: bool, cast, choice
             return rate_limited(request)
         choices = _choices_from(request, budget)
         try:
+            if step == "confirm":  # the service checks the ballot, in its transaction
+                return _confirm(request, common, budget, cast, choices,
+                                changing=lambda: secret and voted())
             cleaned = services.clean_choices(budget, choices)
         except ValidationError as exc:
             error = _errors(exc)
@@ -299,23 +311,24 @@ def _ballot_steps(request, context, budget: Budget, *, voted: bool, cast, choice
                 return render(request, "budgets/confirm.html", {
                     **common, "basket": _basket(budget, cleaned),
                     "receipt": services.new_receipt()})
-            if step == "confirm":
-                receipt = request.POST.get("receipt", "")
-                if secret and voted and request.POST.get("previous", "").strip():
-                    # a change: the receipt of the ballot; else a resent form keeps its own
-                    receipt = request.POST["previous"]
-                try:
-                    cast(cleaned, receipt)
-                except ValidationError as exc:
-                    error = _errors(exc)
-                else:
-                    return render(request, "budgets/done.html", {
-                        **common, "basket": _basket(budget, cleaned),
-                        "receipt": services.normalise_receipt(receipt)})
     return render(request, "budgets/vote.html", {
         **common, "projects": list(selectors.votable_projects(budget)), "choices": choices,
-        "basket": _basket(budget, choices), "error": error, "secret": secret},
-        status=400 if error else 200)
+        "basket": _basket(budget, choices), "error": error, "secret": secret,
+        "voted": voted()}, status=400 if error else 200)
+
+
+def _confirm(request, common: dict, budget: Budget, cast, choices: dict, changing):
+    """Cast the reviewed ballot; the answer is the receipt page (a light one: the receipt and
+    the chosen projects). ``changing()``: does a receipt typed in the form change an earlier
+    secret ballot? Raises ``ValidationError`` when the ballot is refused."""
+    receipt = request.POST.get("receipt", "")
+    if request.POST.get("previous", "").strip() and changing():
+        # a change: the receipt of the ballot; else a resent form keeps its own
+        receipt = request.POST["previous"]
+    cast(choices, receipt)
+    return render(request, "budgets/done.html", {
+        **common, "basket": _basket(budget, choices),
+        "receipt": services.normalise_receipt(receipt)})
 
 
 def vote_with_code(request, component, context):
@@ -325,36 +338,56 @@ def vote_with_code(request, component, context):
         raise Http404
     form = CodeForm(request.POST or None)
     if request.method != "POST":
-        return render(request, "budgets/code.html", {**context, "form": form})
+        return render(request, "budgets/code.html", {
+            **context, "form": form, "can_request_code": codes.can_request(component)})
     if is_ratelimited(request, group="budgets.code", key="ip", rate=CODE_RATE, method="POST",
                       increment=True):
         from parlons.platform.common.views import rate_limited
 
         return rate_limited(request)
-    voting_code = census.find_code(component, request.POST.get("code", "")) \
+    voting_code = selectors.voting_code(component, request.POST.get("code", "")) \
         if form.is_valid() else None
     if voting_code is None:
         if form.is_valid():
             form.add_error("code", _("This voting code is not valid."))
-        return render(request, "budgets/code.html", {**context, "form": form}, status=400)
+        return render(request, "budgets/code.html", {
+            **context, "form": form, "can_request_code": codes.can_request(component)},
+            status=400)
     code = services.normalise_receipt(form.cleaned_data["code"])
     key = voting_code.voter_key
-    open_budgets = selectors.budgets_for(component, voting_code.area_id, key)
-    voted = set(VoterRecord.objects.filter(budget__in=open_budgets, voter_key=key)
-                .values_list("budget_id", flat=True))
     if not request.GET.get("b"):
+        open_budgets = selectors.budgets_for(component, voting_code.area_id, key)
+        voted = set(VoterRecord.objects.filter(budget__in=open_budgets, voter_key=key)
+                    .values_list("budget_id", flat=True))
         return render(request, "budgets/code_budgets.html", {
             **context, "budgets": open_budgets, "voted": voted, "code": code})
-    budget = selectors.get_budget(component, request.GET.get("b"))
-    if budget.pk not in {b.pk for b in open_budgets}:
-        raise PermissionDenied
+    budget = _open_budget(component, voting_code, request.GET.get("b"))
 
-    def cast(cleaned, receipt):
-        return services.cast_ballot_with_code(budget=budget, code=code, choices=cleaned,
-                                              receipt=receipt)
+    def cast(raw, receipt):
+        return services.cast_ballot_with_code(budget=budget, code=code, choices=raw,
+                                              receipt=receipt, component=component)
 
-    return _ballot_steps(request, context, budget, voted=budget.pk in voted, cast=cast,
+    def voted() -> bool:
+        return VoterRecord.objects.filter(budget=budget, voter_key=key).exists()
+
+    return _ballot_steps(request, context, budget, voted=voted, cast=cast,
                          choices={}, action=f"?v=code&b={budget.pk}", hidden={"code": code})
+
+
+def _open_budget(component, voting_code, budget_id) -> Budget:
+    """The budget ``budget_id`` of ``component`` (404 if none) if it is open to the holder of
+    ``voting_code`` (403 if not); one narrow read."""
+    try:
+        wanted = int(budget_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    budget = next(iter(Budget.objects.filter(component=component, pk=wanted)), None)
+    if budget is None:
+        raise Http404
+    if not selectors.may_vote_in(component, budget, voting_code.area_id, voting_code.voter_key):
+        raise PermissionDenied
+    budget.component = component
+    return budget
 
 
 def basket(request, component, context):
@@ -469,7 +502,10 @@ def paper(request, component, context):
         try:
             sheet = services.enter_paper_ballot(
                 actor=request.user, budget=data["budget"], station=data["station"],
-                number=data["number"], voter=data["voter"], choices=data["projects"])
+                number=data["number"], choices=data["projects"],
+                email=data.get("email") or "", first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""), birth_date=data.get("birth_date"),
+                area=data.get("area"))
         except ValidationError as error:
             form.add_error(None, _errors(error))
         else:
@@ -484,7 +520,8 @@ def paper(request, component, context):
               .select_related("budget").order_by("-created_at")[:50])
     return render(request, "budgets/paper.html", {
         **context, "form": form, "sheets": sheets,
-        "mismatches": selectors.mismatched_sheets(component)})
+        "mismatches": selectors.mismatched_sheets(component)},
+        status=400 if form.errors else 200)
 
 
 def _agent_only(request, component) -> None:
@@ -545,12 +582,45 @@ def desk_code(request, component, context):
                   status=400 if form.errors else 200)
 
 
+def request_code(request, component, context):
+    """Public page: ask for a voting code by e-mail or SMS (no account). With the census list
+    the answer is the same whether or not the person is on it (see docs/budgets.md)."""
+    if not codes.can_request(component):
+        raise Http404
+    media = codes.delivery_media(component)
+    form = CodeRequestForm(request.POST or None, component=component, media=media)
+    if request.method == "POST":
+        if is_ratelimited(request, group="budgets.code-request", key="ip",
+                          rate=CODE_REQUEST_RATE, method="POST", increment=True):
+            from parlons.platform.common.views import rate_limited
+
+            return rate_limited(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                asked = codes.request_code(
+                    component=component, destination=data["destination"],
+                    first_name=data.get("first_name", ""), last_name=data.get("last_name", ""),
+                    birth_date=data["birth_date"], area=data.get("area"))
+            except ValidationError as error:
+                form.add_error(None, _errors(error))
+            else:
+                return render(request, "budgets/code_requested.html", {
+                    **context, "medium": asked.medium, "census": bool(
+                        (component.settings or {}).get("census")),
+                    "masked": codes.mask(codes.parse_destination(
+                        component, data["destination"])[1])})
+    return render(request, "budgets/code_request.html", {
+        **context, "form": form, "census": bool((component.settings or {}).get("census")),
+        "media": media}, status=400 if form.errors else 200)
+
+
 FRONT_VIEWS = {"": overview, "project": project_detail, "submit": submit,
                "eligibility": eligibility, "vote": vote, "basket": basket, "receipt": receipt,
                "results": results, "export": export, "review": review_dashboard,
                "review-project": review_project, "paper": paper, "code": vote_with_code,
                "agent-vote": agent_vote, "desk-code": desk_code, "photo": photo,
-               "follow": follow}
+               "follow": follow, "get-code": request_code}
 
 
 # --- back office --------------------------------------------------------------------------------
@@ -574,7 +644,9 @@ def manage_budget(request, component, context):
         initial={"eligibility": current.get("eligibility", "area_and_city"),
                  "minimum_age": current.get("minimum_age", 0),
                  "census": bool(current.get("census")),
-                 "voting_codes": bool(current.get("voting_codes"))})
+                 "voting_codes": bool(current.get("voting_codes")),
+                 "code_email": bool(current.get("code_email")),
+                 "code_sms": bool(current.get("code_sms"))})
     census_form = CensusForm(request.POST if op == "census" else None,
                              request.FILES if op == "census" else None)
     if request.method == "POST" and op == "letters":
@@ -633,10 +705,10 @@ def _manage_post(request, component, op, budget, project, rules_form, budget_for
         if not rules_form.is_valid():
             return False
         data = rules_form.cleaned_data
-        services.set_component_rules(actor=actor, component=component,
-                                     eligibility=data["eligibility"],
-                                     minimum_age=data["minimum_age"], census=data["census"],
-                                     voting_codes=data["voting_codes"])
+        codes.save_rules(actor=actor, component=component, eligibility=data["eligibility"],
+                         minimum_age=data["minimum_age"], census=data["census"],
+                         voting_codes=data["voting_codes"], code_email=data["code_email"],
+                         code_sms=data["code_sms"])
         messages.success(request, _("The voting rules were saved."))
         return True
     if op == "census":

@@ -1,0 +1,88 @@
+"""The cost of casting a ballot with a voting code: a constant number of reads and writes of
+the budget tables per request, whatever the number of projects chosen or ballots already cast
+(the load target of issue 5 leaves a few milliseconds per ballot)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from parlons.platform.budgets import census, services
+from parlons.platform.budgets.models import Ballot, BallotChoice, VoterRecord
+
+pytestmark = pytest.mark.django_db
+
+#: the review step: the code, the budgets it opens, the check of the ballot, the basket
+REVIEW_QUERIES = 4
+#: the confirm step: the code and the budgets (view), then in one transaction the budget's
+#: rules, the code's row locked, the check of the ballot, the list of who voted, the ballot,
+#: its choices (one INSERT), and the projects named on the receipt page
+CONFIRM_QUERIES = 9
+
+
+def _budget_queries(captured: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if "budgets_" in q["sql"]]
+
+
+def _vote(client: Client, url: str, code: str, projects: list[int]) -> tuple[list, list]:
+    with CaptureQueriesContext(connection) as review:
+        page = client.post(url, {"code": code, "step": "review", "project": projects})
+    receipt = re.search(r'name="receipt" value="([A-Z0-9-]+)"', page.content.decode()).group(1)
+    with CaptureQueriesContext(connection) as confirm:
+        response = client.post(url, {"code": code, "step": "confirm", "project": projects,
+                                     "receipt": receipt})
+    assert response.status_code == 200 and receipt in response.content.decode()
+    return _budget_queries(review), _budget_queries(confirm)
+
+
+def test_a_cast_reads_and_writes_a_constant_number_of_rows(coded_pb, org_admin):
+    codes = {e.last_name: c for e, c in census.issue_letter_codes(
+        actor=org_admin, component=coded_pb["component"])}
+    city, p = coded_pb["city"], coded_pb["projects"]
+    url = f"/participer/{coded_pb['space'].slug}/c/{coded_pb['component'].pk}/?v=code&b={city.pk}"
+    services.open_vote(actor=org_admin, budget=city)  # rules frozen: no write for that
+    client = Client()
+    client.post(url, {"code": codes["Martin"], "step": "start"})  # the per-process caches
+
+    one = _vote(client, url, codes["Martin"], [p["Fresque"].pk])
+    three = _vote(client, url, codes["Durand"],
+                  [p["Fresque"].pk, p["Jardin partagé"].pk, p["Skatepark"].pk])
+
+    assert [len(q) for q in one] == [REVIEW_QUERIES, CONFIRM_QUERIES]
+    assert [len(q) for q in three] == [REVIEW_QUERIES, CONFIRM_QUERIES]
+    inserts = [sql for sql in three[1] if sql.startswith("INSERT")]
+    assert len(inserts) == 3  # who voted, the ballot, all its choices at once
+    assert Ballot.objects.filter(budget=city).count() == 2
+    assert BallotChoice.objects.filter(ballot__budget=city).count() == 4
+    assert VoterRecord.objects.filter(budget=city).count() == 2
+
+
+def test_the_code_row_is_locked_while_casting(coded_pb, org_admin):
+    if not connection.features.has_select_for_update:
+        pytest.skip("needs PostgreSQL (row locks): run with DATABASE_URL=postgres://...")
+    codes = {e.last_name: c for e, c in census.issue_letter_codes(
+        actor=org_admin, component=coded_pb["component"])}
+    city, p = coded_pb["city"], coded_pb["projects"]
+    url = f"/participer/{coded_pb['space'].slug}/c/{coded_pb['component'].pk}/?v=code&b={city.pk}"
+    _review, confirm = _vote(Client(), url, codes["Martin"], [p["Fresque"].pk])
+    locked = [sql for sql in confirm if "FOR UPDATE" in sql]
+    assert len(locked) == 1 and "budgets_votingcode" in locked[0]
+
+
+def test_a_receipt_typed_for_a_public_roll_budget_is_ignored(pb, voter):
+    """``previous`` (the receipt of a secret ballot to change) means nothing for a budget
+    with a public roll: the ballot is cast with the form's own receipt."""
+    city, fresque = pb["city"], pb["projects"]["Fresque"]
+    url = f"/participer/{pb['space'].slug}/c/{pb['component'].pk}/?v=vote&b={city.pk}"
+    client = Client()
+    client.force_login(voter)
+    page = client.post(url, {"step": "review", "project": [fresque.pk]}).content.decode()
+    receipt = re.search(r'name="receipt" value="([A-Z0-9-]+)"', page).group(1)
+    response = client.post(url, {"step": "confirm", "project": [fresque.pk],
+                                 "receipt": receipt, "previous": "ABCD-EFGH-JKLM-NPQR"})
+    assert response.status_code == 200 and receipt in response.content.decode()
+    assert Ballot.objects.get(budget=city).receipt_hash == services.receipt_hash(receipt)
