@@ -1,6 +1,7 @@
 """Compare our PB rules with pabutools (test oracle, GPL: used here only) on Pabulib files.
 
     .venv/bin/python benchmarks/budgeting_oracle.py [--limit N] [--rules a,b] [--max-voters N]
+        [--start NAME] [--match SUBSTRING,...]
 
 Runs every rule both implement, with the same tie-breaking (project id as text, pabutools'
 default) and exact arithmetic on both sides (Add1 rules: our default float engine, which re-runs
@@ -138,9 +139,15 @@ def main() -> int:
     parser.add_argument("--max-voters", type=int, default=0)
     parser.add_argument("--cap", type=int, default=60, help="CPU seconds per call (each side)")
     parser.add_argument("--verbose", action="store_true", help="one line per file")
+    parser.add_argument("--start", default="", help="skip the files sorted before this name")
+    parser.add_argument("--match", default="", help="only the files whose name has one of "
+                                                    "these comma-separated substrings")
     args = parser.parse_args()
     rules = tuple(args.rules.split(","))
     files = sorted((DATA / "pb").glob("*.pb"))
+    files = [f for f in files if f.name >= args.start]
+    if args.match:
+        files = [f for f in files if any(m in f.name for m in args.match.split(","))]
     if args.limit:
         files = files[: args.limit]
     counts: dict[str, int] = {}

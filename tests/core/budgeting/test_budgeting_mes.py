@@ -107,3 +107,31 @@ def test_budgeting_mes_comparison_keeps_mes_in_wieliczka():
     greedy_outcome = tally(instance, profile, "greedy")
     assert greedy_outcome.metrics["share_voters_with_funded_project"] == pytest.approx(
         0.724, abs=5e-4)
+
+
+def test_budgeting_small_mes_tally_does_not_import_numpy(tmp_path):
+    # reading + greedy or MES on a small election must not pay for NumPy's import
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "small.pb"
+    path.write_text(SMALL, encoding="utf-8")
+    src = Path(__file__).resolve().parents[3] / "src"
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]);"
+        "from parlons.core.budgeting.pabulib import read_pabulib;"
+        "from parlons.core.budgeting.greedy import greedy_utilitarian;"
+        "from parlons.core.budgeting.mes import equal_shares;"
+        "i, p = read_pabulib(sys.argv[2]);"
+        "print(json.dumps([equal_shares(i, p, 'cost').winners,"
+        " equal_shares(i, p, 'cardinality', 'utilitarian').winners,"
+        " greedy_utilitarian(i, p, 'cost'), 'numpy' in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(src), str(path)], capture_output=True,
+                         text=True, check=True).stdout
+    mes_cost, mes_card, _, numpy_loaded = json.loads(out)
+    assert numpy_loaded is False
+    # the winners computed by hand above: A (cost utilities), B first (cardinality)
+    assert (mes_cost, mes_card[:1]) == (["A"], ["B"])

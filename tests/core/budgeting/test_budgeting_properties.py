@@ -156,3 +156,37 @@ def test_budgeting_mes_outcome_is_priceable(election, sat):
         if supporters and instance.projects[pid].cost > 0:
             money = sum(weights[i] * left[i] for i in supporters)
             assert money < instance.projects[pid].cost
+
+
+def _naive_add1(instance, data, beta0, increment):  # noqa: ANN001, ANN202
+    """Add1 and Add1-exhaustive one exact run per step of ``increment``."""
+    previous = exhaustive = None
+    k = 0
+    while True:
+        sel = run_exact(data, beta0 + k * increment)
+        winners = data.free + [data.candidates[i] for i in sel]
+        spent = instance.cost(winners)
+        if spent > instance.budget:
+            return previous, exhaustive or previous
+        rest = [c for p, c in zip(data.candidates, data.costs, strict=True) if p not in winners]
+        if exhaustive is None and all(spent + c > instance.budget for c in rest):
+            exhaustive = winners
+        previous = winners
+        if len(sel) == len(data.candidates):
+            return previous, exhaustive or previous
+        k += 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(elections(), SATS, st.sampled_from([Fraction(1, 2), Fraction(1, 5)]), st.booleans())
+def test_budgeting_add1_galloping_matches_small_steps(election, sat, increment, exact):
+    # a small currency unit: many steps, so the interval certificate (gallop) is exercised
+    instance, profile = election
+    data = prepare(instance, profile, sat)
+    beta0 = Fraction(instance.budget, profile.num_voters)
+    full, first_exhaustive = _naive_add1(instance, data, beta0, increment)
+    ours = equal_shares(instance, profile, sat, "add1", exact=exact, increment=increment)
+    assert ours.winners == full
+    ours = equal_shares(instance, profile, sat, "add1-exhaustive", exact=exact,
+                        increment=increment)
+    assert ours.winners == first_exhaustive

@@ -25,15 +25,16 @@ def ballot_scores(instance: Instance, profile: Profile) -> dict[str, Number]:
     """Score of each project computed from the ballots: voters for approval, choose-1 and
     ordinal ballots, sum of points for cumulative and scoring ballots."""
     scores: dict[str, Number] = {p: 0 for p in instance.projects}
-    for ballot in profile.ballots:
-        if ballot.points is None:
-            for p in ballot.projects:
+    for projects, points, multiplicity in zip(profile.ballot_projects(), profile.ballot_points(),
+                                              profile.multiplicities(), strict=True):
+        if points is None:
+            for p in projects:
                 if p in scores:
-                    scores[p] += ballot.multiplicity
+                    scores[p] += multiplicity
         else:
-            for p, x in zip(ballot.projects, ballot.points, strict=False):
+            for p, x in zip(projects, points, strict=False):
                 if p in scores:
-                    scores[p] += x * ballot.multiplicity
+                    scores[p] += x * multiplicity
     return scores
 
 

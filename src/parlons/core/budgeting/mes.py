@@ -18,6 +18,14 @@ Three engines compute the same outcome:
 - a batched one (:func:`run_float_batch`) that runs many initial budgets at once (a ballots x
   runs matrix), for the Add1 budgets that cannot be jumped over.
 
+When the tracked jump does not reach past the next budget (large cities: some supporter's
+poor/rich split changes at almost every step), Add1 gallops with an interval certificate
+(:func:`_certified`): two float runs at ``L < R`` with the same purchases, where each
+purchase's price at ``L`` is below every rival's price (or lower bound) at ``R``, prove the
+outcome constant on ``[L, R]``, because every budget is non-decreasing in beta along a fixed
+sequence of purchases. Small elections without completion use the exact engine only and do
+not import NumPy.
+
 Why the jump is safe. Along a fixed sequence of purchases, and as long as the poor/rich split of
 each purchase's supporters is unchanged, every budget is affine and non-decreasing in beta. A
 project's affordability rho solves ``sum_i w_i min(b_i, rho u_i) = cost``, whose left side is
@@ -40,14 +48,30 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-
-import numpy as np
+from typing import Any
 
 from parlons.core.budgeting.model import Instance, Number, Profile
 from parlons.core.budgeting.satisfaction import supporters
 
+
+class _LazyNumPy:
+    """NumPy, imported on first use: small elections are tallied without it (its import
+    costs more CPU than their whole tally)."""
+
+    def __getattr__(self, name: str) -> Any:
+        import numpy
+
+        globals()["np"] = numpy
+        return getattr(numpy, name)
+
+
+np: Any = _LazyNumPy()
+
 COMPLETIONS = ("none", "utilitarian", "add1", "add1-exhaustive", "add1u")
 _TIE_TOL = 1e-9
+#: MES without completion on at most this many (ballot, project) supports runs the exact
+#: engine only, without NumPy
+_SMALL = 2_000
 
 
 class _NearTie(Exception):
@@ -84,10 +108,12 @@ def prepare(
     sat: str = "cost",
     tie_key: Callable[[str], tuple] | None = None,
     exclude: list[str] | None = None,
+    arrays: bool = True,
 ) -> MESData:
-    """Index supporters and utilities per project (``exclude``: projects already funded)."""
+    """Index supporters and utilities per project (``exclude``: projects already funded;
+    ``arrays=False``: no NumPy arrays, for the exact engine only)."""
     excluded = set(exclude or [])
-    weights = [b.multiplicity for b in profile.ballots]
+    weights = profile.multiplicities()
     named = supporters(instance, profile, sat)
     sup = {p: idx for p, (idx, _) in named.items()}
     uti = {p: us for p, (_, us) in named.items()}
@@ -110,6 +136,14 @@ def prepare(
         utilities=[uti[p] for p in candidates],
         rank=[rank_of[p] for p in candidates],
     )
+    if arrays:
+        _arrays(data)
+    return data
+
+
+def _arrays(data: MESData) -> None:
+    """Fill the NumPy arrays of ``data`` (the float engines' inputs)."""
+    weights = data.weights
     w_all = np.asarray(weights, dtype=np.float64)
     for idx, u in zip(data.supporters, data.utilities, strict=False):
         idx_a = np.asarray(idx, dtype=np.int64)
@@ -122,7 +156,6 @@ def prepare(
         data.np_us.append(float(u_a[0]) if uniform else u_a)
         data.np_wu.append(w_all[idx_a] * u_a)
     data.float_costs = [float(x) for x in data.costs]
-    return data
 
 
 # --------------------------------------------------------------------------- exact engine
@@ -192,19 +225,34 @@ def _root(value: float, slope: float, beta: float) -> float:
     return math.inf
 
 
-def run_float(data: MESData, beta: float, need: float | None = None) -> tuple[list[int], float]:
+def run_float(data: MESData, beta: float, need: float | None = None,
+              trace: _Trace | None = None) -> tuple[list[int], float]:
     """See :func:`_run_float`."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return _run_float(data, beta, beta if need is None else need)
+        return _run_float(data, beta, beta if need is None else need, trace)
 
 
-def _run_float(data: MESData, beta: float, need: float) -> tuple[list[int], float]:
+@dataclass
+class _Trace:
+    """What a float run records for the interval certificate (:func:`_certified`): the
+    price rho of each purchase and, per purchase, a lower bound of every rival's rho. With
+    ``ref`` (the prices of a run at a lower beta), rivals are computed up to ``ref``'s price
+    of the same step, so that the bounds are tight enough to compare with it."""
+
+    ref: list[float] | None = None
+    prices: list[float] = field(default_factory=list)
+    rivals: list[float] = field(default_factory=list)
+
+
+def _run_float(data: MESData, beta: float, need: float,
+               trace: _Trace | None = None) -> tuple[list[int], float]:
     """One MES run in floating point with parametric tracking.
 
     Returns the funded candidates and a beta > ``beta`` below which the outcome cannot differ
     (the smallest one the run finds while that value is above ``need``: once it is at most
     ``need``, the caller will evaluate ``need`` anyway and tracking stops; ``need = inf``
-    turns tracking off). Raises :class:`_NearTie` when a decision is within rounding error."""
+    turns tracking off). Raises :class:`_NearTie` when a decision is within rounding error.
+    ``trace`` (optional) is filled with the prices and rival bounds of each purchase."""
     n = len(data.weights)
     b = np.full(n, float(beta))
     change = math.inf
@@ -227,8 +275,10 @@ def _run_float(data: MESData, beta: float, need: float) -> tuple[list[int], floa
         computed: list[tuple[int, float, float]] = []
         lazy: list[int] = []
         order = sorted(alive, key=bound.__getitem__)
+        step = len(selected)
+        floor = trace.ref[step] if trace and trace.ref and step < len(trace.ref) else 0.0
         for j, p in enumerate(order):
-            if bound[p] > best * tol:
+            if bound[p] > max(best, floor) * tol:
                 lazy = order[j:]
                 break
             idx, ww, cost = data.np_idx[p], data.np_w[p], costs[p]
@@ -273,6 +323,11 @@ def _run_float(data: MESData, beta: float, need: float) -> tuple[list[int], floa
                 best, best_a, best_c, chosen, chosen_poor = rho, rho_a, rho_c, p, poor_mask
         if chosen < 0:
             return selected, change
+        if trace is not None:
+            trace.prices.append(best)
+            rivals = [rho for p, rho, _ in computed if p != chosen]
+            rivals += [bound[p] for p in lazy if p in alive]
+            trace.rivals.append(min(rivals, default=math.inf))
         for p, rho, rho_c in computed:
             if p != chosen:
                 if rho - best <= _TIE_TOL * best:
@@ -468,16 +523,16 @@ class MESOutcome:
 
 def _run(data: MESData, beta: Fraction, exact: bool,
          need: float = math.inf) -> tuple[list[int], float, bool]:
-    """Outcome at ``beta`` and the next beta where it may change (``beta + 1`` when unknown;
+    """Outcome at ``beta`` and the next beta where it may change (``beta`` itself when unknown;
     not looked for beyond ``need``, see :func:`_run_float`)."""
     try:
         sel, change = run_float(data, float(beta), need)
     except _NearTie:
-        return run_exact(data, beta), float(beta) + 1.0, True
+        return run_exact(data, beta), float(beta), True
     if exact:
         sel_exact = run_exact(data, beta)
         if sel_exact != sel:
-            return sel_exact, float(beta) + 1.0, True
+            return sel_exact, float(beta), True
         return sel_exact, change, True
     return sel, change, False
 
@@ -495,50 +550,143 @@ def _probe(data: MESData, beta: float) -> list[int]:
         return []
 
 
+class _Runner:
+    """Traced runs for Add1 (:func:`_run` plus the run's :class:`_Trace`), in floating point
+    on ballots merged by the candidates of ``keep`` they approve (see :func:`_classes`; a run
+    that buys another candidate adds it to ``keep`` and runs again)."""
+
+    def __init__(self, data: MESData, exact: bool) -> None:
+        self.data, self.exact = data, exact
+        self.keep: set[int] = set()
+        self.merged: MESData | None = None
+
+    def __call__(self, beta: Fraction, need: float,
+                 ref: list[float] | None) -> tuple[list[int], float, bool, _Trace | None]:
+        """Outcome at ``beta``, next beta where it may change (see :func:`_run`), whether an
+        exact run decided, and the trace (``None`` after a near tie)."""
+        data = self.data
+        while True:
+            trace = _Trace(ref)
+            try:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    sel, change = _run_float(self.merged or data, float(beta), need, trace)
+            except _NearTie:
+                return run_exact(data, beta), float(beta), True, None
+            if self.merged is None or self.keep.issuperset(sel):
+                break
+            self.keep.update(sel)
+            self.merged = _classes(data, self.keep)
+        if self.merged is None and not self.keep and sel:  # the first run: merge from now on
+            self.keep.update(sel)
+            self.merged = _classes(data, self.keep)
+        if self.exact:
+            sel_exact = run_exact(data, beta)
+            if sel_exact != sel:
+                return sel_exact, float(beta), True, None
+        return sel, change, self.exact, trace
+
+
+def _certified(low: _Trace, high: _Trace) -> bool:
+    """Whether two runs with the same purchases, at betas ``L < R``, prove that every beta
+    between them gives the same outcome.
+
+    Along a fixed sequence of purchases every budget is non-decreasing in beta (a purchase's
+    price only falls when its supporters have more), so on ``[L, R]`` the price of each
+    purchase is at most its price at ``L`` and each rival's at least its price at ``R``: when
+    the former is below the latter at every step (with a margin far above rounding error),
+    the same project wins every step, and projects unaffordable at ``R`` are so at ``L``."""
+    margin = 1.0 + 16 * _TIE_TOL
+    return len(low.prices) == len(high.rivals) and all(
+        p * margin < r for p, r in zip(low.prices, high.rivals, strict=True))
+
+
 def _add1_visits(data: MESData, beta0: Fraction, step: Fraction,
                  exact: bool) -> Iterator[tuple[Fraction, list[int], float, bool]]:
     """The per-voter budgets Add1 looks at, in increasing order, with their outcomes:
-    ``(beta, funded candidates, beta below which the outcome cannot change, exact?)``.
+    ``(beta, funded candidates, beta below which the outcome cannot change, exact?)``; every
+    budget of the Add1 sequence that is skipped has the outcome of the next one yielded.
 
-    A tracked run says how far the outcome provably stays the same: Add1 jumps there. When it
-    cannot jump (the usual case on large cities), the next budgets are run as one vectorised
-    batch (:func:`run_float_batch`), doubling the batch size each time, up to 256 runs and
-    4 million ballot x run cells."""
-    k = 0
-    size = 8
-    keep: set[int] = set()  # candidates bought so far: ballots are merged by those they approve
+    A tracked run says how far the outcome provably stays the same (while the poor/rich
+    split of each purchase is unchanged): Add1 jumps there. When that is the next budget
+    (the usual case on large cities: some supporter's split changes at almost every step),
+    the next budgets are run as one vectorised batch (:func:`run_float_batch`), doubling its
+    size each time up to 256 runs and 4 million ballot x run cells; when a whole batch keeps
+    the outcome, Add1 gallops instead (:func:`_gallop`) until the outcome changes."""
+    k, stride, size = 0, 1 if exact else 0, 8
+    keep: set[int] = set()  # for the batches: see run_float_batch
     cap = max(1, min(_BATCH_MAX, _BATCH_CELLS // max(1, len(data.weights))))
-    while True:
-        beta = beta0 + k * step
-        sel, change, used_exact = _run(data, beta, exact, float(beta + step))
-        yield beta, sel, change, used_exact
-        if math.isinf(change):
-            return
+    runner = _Runner(data, exact)
+    sel, change, used, trace = runner(beta0, float(beta0 + step), None)
+    yield beta0, sel, change, used
+    while not math.isinf(change):
         target = (change - float(beta0)) / float(step)
-        following = max(k + 1, math.ceil(target - 1e-7 * max(1.0, abs(target))))
-        if following > k + 1 or exact:
+        following = math.ceil(target - 1e-7 * max(1.0, abs(target)))
+        if stride == 0 and following <= k + 1:
+            keep.update(sel)
+            betas = [beta0 + (k + 1 + j) * step for j in range(size)]
+            same = True
+            for beta_j, sel_j, used_j in _batch(data, betas, keep):
+                same = same and sel_j == sel
+                yield beta_j, sel_j, float(beta_j + step), used_j
+            following = k + size + 1
+            stride, size = (size, 8) if same else (0, min(2 * size, cap))
+        if following > k + 1 and following - k >= stride:
             k = following
+            beta = beta0 + k * step
+            sel, change, used, trace = runner(beta, float(beta + step), None)
+            yield beta, sel, change, used
             continue
-        keep.update(sel)
-        betas = [beta0 + (k + 1 + j) * step for j in range(size)]
-        # the candidates bought at the last budget of the batch are probably all needed
-        keep.update(_probe(data, float(betas[-1])))
-        results = run_float_batch(data, [float(x) for x in betas], keep)
-        while True:  # runs that bought a candidate outside ``keep``: again with it
-            missed = {j: r for j, r in enumerate(results) if isinstance(r, int)}
-            if not missed:
-                break
-            keep.update(missed.values())
-            again = run_float_batch(data, [float(betas[j]) for j in missed], keep)
-            for j, r in zip(missed, again, strict=True):
-                results[j] = r
-        for beta_j, sel_j in zip(betas, results, strict=True):
-            used = False
-            if not isinstance(sel_j, list):
-                sel_j, _, used = _run(data, beta_j, exact=False)
-            yield beta_j, sel_j, float(beta_j + step), used
-        k += size + 1
-        size = min(2 * size, cap)
+        done, same, run, failed_now = _gallop(runner, beta0, step, k, stride, sel, trace,
+                                              following - k)
+        sel, change, used, trace = run
+        if same is not None:  # grow the stride after a first-try success, else keep it
+            stride = (done if failed_now else 2 * done) if same else (1 if exact else 0)
+        k += done
+        yield beta0 + k * step, sel, change, used
+
+
+def _gallop(runner: _Runner, beta0: Fraction, step: Fraction, k: int, stride: int,
+            sel: list[int], trace: _Trace | None,
+            proven: int) -> tuple[int, bool | None, tuple, int]:
+    """From step ``k`` (outcome ``sel``), the largest ``s <= stride`` (halving) such that
+    :func:`_certified` proves the outcome constant up to step ``k + s``, or 1, or ``proven``
+    when the outcome is already known to be constant below ``k + proven``; returns ``s``,
+    whether it was proved (``None``: ``proven``), the traced run at ``k + s`` and the last
+    step that failed."""
+    s, failed = max(1, stride), 0
+    while True:
+        if 1 < proven >= s:
+            beta = beta0 + (k + proven) * step
+            return proven, None, runner(beta, float(beta + step), None), failed
+        beta = beta0 + (k + s) * step
+        run = runner(beta, float(beta + step), trace.prices if trace is not None else None)
+        same = (trace is not None and run[3] is not None and run[0] == sel
+                and _certified(trace, run[3]))
+        if same or s == 1:
+            return s, same, run, failed
+        failed = k + s
+        s //= 2
+
+
+def _batch(data: MESData, betas: list[Fraction],
+           keep: set[int]) -> Iterator[tuple[Fraction, list[int], bool]]:
+    """The outcomes of ``betas`` from :func:`run_float_batch` (near ties re-run alone)."""
+    # the candidates bought at the last budget of the batch are probably all needed
+    keep.update(_probe(data, float(betas[-1])))
+    results = run_float_batch(data, [float(x) for x in betas], keep)
+    while True:  # runs that bought a candidate outside ``keep``: again with it
+        missed = {j: r for j, r in enumerate(results) if isinstance(r, int)}
+        if not missed:
+            break
+        keep.update(missed.values())
+        again = run_float_batch(data, [float(betas[j]) for j in missed], keep)
+        for j, r in zip(missed, again, strict=True):
+            results[j] = r
+    for beta_j, sel_j in zip(betas, results, strict=True):
+        used = False
+        if not isinstance(sel_j, list):
+            sel_j, _, used = _run(data, beta_j, exact=False)
+        yield beta_j, sel_j, used
 
 
 def _is_exhaustive(data: MESData, chosen: list[str], budget: Number) -> bool:
@@ -562,7 +710,11 @@ def equal_shares(
     """Method of Equal Shares with a completion (see the module docstring)."""
     if completion not in COMPLETIONS:
         raise ValueError(f"unknown completion {completion!r}; expected one of {COMPLETIONS}")
-    data = prepare(instance, profile, sat, tie_key)
+    plain = completion in ("none", "utilitarian")
+    data = prepare(instance, profile, sat, tie_key, arrays=False)
+    small = plain and sum(map(len, data.supporters)) <= _SMALL
+    if not small:
+        _arrays(data)
     budget = instance.budget
     n = data.n_voters
     if n == 0:
@@ -572,7 +724,9 @@ def equal_shares(
     def names(sel: list[int]) -> list[str]:
         return data.free + [data.candidates[i] for i in sel]
 
-    if completion in ("none", "utilitarian"):
+    if small:
+        outcome = MESOutcome(names(run_exact(data, beta0)), beta0, 1, 1)
+    elif plain:
         sel, _, used_exact = _run(data, beta0, exact)
         outcome = MESOutcome(names(sel), beta0, 1, int(used_exact))
     else:

@@ -29,7 +29,7 @@ def sequential_phragmen(
         for p in set(ballot.projects):
             if p in supporters:
                 supporters[p].append(i)
-    weights = [b.multiplicity for b in profile.ballots]
+    weights = profile.multiplicities()
     score = {p: sum(weights[i] for i in s) for p, s in supporters.items()}
     num = Fraction if exact else float
     load = [num(0)] * len(weights)

@@ -48,8 +48,8 @@ def supporters(instance: Instance, profile: Profile,
         return out
     lists: dict[str, list[int]] = {p: [] for p in projects}
     get = lists.get
-    for i, ballot in enumerate(profile.ballots):
-        for p in ballot.projects:
+    for i, named_projects in enumerate(profile.ballot_projects()):
+        for p in named_projects:
             named = get(p)
             if named is not None:
                 named.append(i)
@@ -66,6 +66,6 @@ def supporters(instance: Instance, profile: Profile,
 
 def total_satisfaction(instance: Instance, profile: Profile, sat: str) -> dict[str, Number]:
     """Sum over voters of each project's utility."""
-    weights = [b.multiplicity for b in profile.ballots]
+    weights = profile.multiplicities()
     return {p: sum(weights[i] * u for i, u in zip(idx, us, strict=True))
             for p, (idx, us) in supporters(instance, profile, sat).items()}
