@@ -122,3 +122,29 @@ def test_minimum_matches_sortition_algorithms(name, variant):
     algorithm = "leximin" if variant == "normalized_households" else "maximin"
     ours = _check_distribution(find_distribution(inst, algorithm))
     assert abs(ours.min() - _peer_maximin_min(name, variant)) < 1e-4
+
+
+def random_instance(seed: int, households: bool) -> Instance:
+    """16 volunteers, panel of 6, three features with loose quotas (thousands of panels)."""
+    rng = np.random.default_rng(seed)
+    quotas = [Quota("sex", "f", 2, 4), Quota("sex", "m", 2, 4),
+              Quota("age", "young", 1, 3), Quota("age", "mid", 1, 3), Quota("age", "old", 1, 3),
+              Quota("area", "north", 2, 4), Quota("area", "south", 2, 4)]
+    values = np.column_stack([rng.integers(0, 2, 16), rng.choice(3, 16, p=[0.5, 0.3, 0.2]),
+                              rng.choice(2, 16, p=[0.7, 0.3])])
+    hh = np.full(16, -1)
+    if households:
+        hh[[0, 5]] = 1
+        hh[[3, 9, 12]] = 2
+    return Instance(ids=[f"r{i:02d}" for i in range(16)], features=["sex", "age", "area"],
+                    quotas=quotas, values=values, household=hh, panel_size=6)
+
+
+@pytest.mark.parametrize("seed, households", [(1, False), (2, True), (3, False)])
+@pytest.mark.parametrize("max_columns", [None, 8])
+def test_leximin_equals_enumeration_on_random_pools(seed, households, max_columns):
+    # max_columns=8 makes the master LP delete non-basic panels after nearly every round
+    inst = random_instance(seed, households)
+    expected = exact_leximin(inst)
+    probs = _check_distribution(find_distribution(inst, "leximin", max_columns=max_columns))
+    assert np.abs(np.sort(probs) - np.sort(expected)).max() < 1e-6

@@ -54,7 +54,8 @@ class ColumnStore:
         self.sizes = sizes.astype(float)
         self.index: dict[bytes, int] = {}
         self.counts: list[np.ndarray] = []
-        self._matrix = np.zeros((0, len(sizes)))
+        self._buffer = np.zeros((64, len(sizes)))   # rows beyond len(self) are unused
+        self._rows = 0
 
     def add(self, counts: np.ndarray) -> bool:
         """Add a panel; ``False`` if it was already there."""
@@ -71,10 +72,16 @@ class ColumnStore:
 
     @property
     def matrix(self) -> np.ndarray:
-        if len(self._matrix) != len(self.counts):
-            new = np.array(self.counts[len(self._matrix):], dtype=float) / self.sizes
-            self._matrix = np.vstack([self._matrix, new])
-        return self._matrix
+        """The rows ``a[P, t]`` of every panel (a view; capacity doubles as panels come)."""
+        if self._rows != len(self.counts):
+            if len(self.counts) > len(self._buffer):
+                grown = np.zeros((2 * len(self.counts), len(self.sizes)))
+                grown[:self._rows] = self._buffer[:self._rows]
+                self._buffer = grown
+            new = np.array(self.counts[self._rows:], dtype=float) / self.sizes
+            self._buffer[self._rows:len(self.counts)] = new
+            self._rows = len(self.counts)
+        return self._buffer[:self._rows]
 
     def __len__(self) -> int:
         return len(self.counts)

@@ -9,8 +9,10 @@ Each stage solves, on HiGHS, the restricted master LP over the panels generated 
               sum_P lam_P = 1,  lam >= 0
 
 Its duals are weights ``y_t >= 0`` (summing to 1 over unfixed types) and a threshold ``yhat``:
-a panel enters when ``sum_t a[P, t] y_t > yhat``. New panels come first from a cheap exchange
-heuristic, then from the pricing MIP (warm-started, stopped as soon as a panel beats ``yhat``).
+a panel enters when ``sum_t a[P, t] y_t > yhat``. New panels come first from the store (panels
+deleted from the LP earlier), then from exchange climbs from the best known panels towards
+smoothed duals (Wentges), then from the pricing MIP (warm-started, stopped as soon as a panel
+beats ``yhat``).
 When no panel beats ``yhat`` the stage is optimal, and the types with a positive dual weight are
 fixed at the stage's level (complementary slackness: they sit at that level in every optimal
 distribution). Panels are columns: the LP only grows by columns and changes row bounds and one
@@ -33,6 +35,10 @@ from parlons.core.sortition.swaps import SwapSearch
 PRICING_TOLERANCE = 1e-7   # a panel must beat yhat by this much to enter
 FIX_TOLERANCE = 1e-6       # dual weight above which a type is fixed at the stage's level
 LEVEL_SLACK = 1e-9         # fixed levels are lowered by this much to stay LP-feasible
+KEEP_COLUMNS = 2           # the LP keeps at most this many columns per row (beyond: pruned)
+SMOOTHING = 0.5            # weight of the stability centre in the pricing duals (Wentges)
+HEURISTIC_STARTS = 12      # exchange climbs per pricing round, from the best known panels
+POOL_COLUMNS = 10          # improving panels of the store brought back per round
 
 
 class _MasterLP:
@@ -55,6 +61,7 @@ class _MasterLP:
         self.highs = h
         self.columns: list[int] = []    # store index of each panel column
         self._in_lp: set[int] = set()
+        self.floors = np.zeros(n_types)   # lower bounds of the fixed types' rows
 
     def add_panel(self, row: np.ndarray, store_index: int) -> bool:
         """Add a panel's column unless it is already in the LP."""
@@ -67,7 +74,32 @@ class _MasterLP:
                           np.append(idx, self.n_types).astype(np.int32), np.append(row[idx], 1.0))
         return True
 
+    def prune(self, attractiveness: np.ndarray, keep: int) -> int:
+        """Delete the least attractive non-basic columns beyond ``keep``; how many.
+
+        ``attractiveness[i]`` ranks ``columns[i]`` (its reduced gain ``y . a - yhat``). Basic
+        columns stay, so the basis and the current solution survive the deletion; deleted
+        panels stay in the column store, where pool pricing can bring them back.
+        """
+        excess = len(self.columns) - keep
+        if excess <= 0:
+            return 0
+        status = self.highs.getBasis().col_status
+        basic = np.array([status[i + 1] == highspy.HighsBasisStatus.kBasic
+                          for i in range(len(self.columns))])
+        order = np.argsort(attractiveness, kind="stable")
+        drop = np.sort(order[~basic[order]][:excess])
+        if not len(drop):
+            return 0
+        self.highs.deleteCols(len(drop), (drop + 1).astype(np.int32))
+        dropped = set(drop.tolist())
+        for i in dropped:
+            self._in_lp.discard(self.columns[i])
+        self.columns = [c for i, c in enumerate(self.columns) if i not in dropped]
+        return len(drop)
+
     def fix(self, t: int, level: float) -> None:
+        self.floors[t] = level
         self.highs.changeCoeff(t, 0, 0.0)
         self.highs.changeRowBounds(t, level, INF)
 
@@ -162,22 +194,101 @@ def _check(deadline: float | None) -> None:
         raise TimeoutError(f"no result within the time limit ({deadline:.0f})")
 
 
-def _heuristic_columns(search: SwapSearch, store: ColumnStore, lp: _MasterLP, weights: np.ndarray,
-                       values: np.ndarray, yhat: float, starts: int = 4) -> int:
-    """Add improving panels found by exchanges from the best known panels; how many."""
+def _heuristic_columns(search: SwapSearch, store: ColumnStore, lp: _MasterLP,
+                       climb: np.ndarray, weights: np.ndarray, yhat: float,
+                       starts: int = HEURISTIC_STARTS) -> tuple[int, float]:
+    """Add panels improving for ``weights`` (above ``yhat``) found by exchanges towards
+    ``climb`` (both per member) from the best known panels; how many, and the best
+    ``climb`` value seen."""
     added = 0
+    values = store.matrix @ (climb * store.sizes)
+    threshold = max(float(values.max()), yhat) if climb is not weights else yhat
+    best = float(values.max())
     for index in np.argsort(values)[::-1][:starts]:
-        counts = search.improve(store.counts[int(index)], weights, yhat + PRICING_TOLERANCE)
+        counts = search.improve(store.counts[int(index)], climb, threshold + PRICING_TOLERANCE)
+        best = max(best, float(climb @ counts))
         if weights @ counts > yhat + PRICING_TOLERANCE:
             index, _ = store.find_or_add(counts)
             added += lp.add_panel(counts / store.sizes, index)
+    return added, best
+
+
+class _Stabiliser:
+    """Wentges smoothing of the pricing duals: exchanges climb towards a mix of the LP's duals
+    and a stability centre (the duals with the best estimated Lagrangian bound of the stage).
+
+    Only the choice of candidate panels changes: a panel enters only when it improves on the
+    LP's own duals, and a stage ends only when the exact pricing MIP at the LP's duals finds
+    nothing, so the result is the same optimum.
+    """
+
+    def __init__(self, alpha: float) -> None:
+        self.alpha = alpha
+        self.reset()
+
+    def reset(self) -> None:
+        self.centre: np.ndarray | None = None
+        self.bound = np.inf
+
+    def point(self, y: np.ndarray) -> np.ndarray:
+        if self.centre is None or self.alpha <= 0:
+            return y
+        return self.alpha * self.centre + (1 - self.alpha) * y
+
+    def update(self, y_sep: np.ndarray, best: float, floors: np.ndarray) -> None:
+        """Record the bound estimate ``best - sum_t y_t f_t`` at ``y_sep``."""
+        bound = best - float(y_sep @ floors)
+        if bound < self.bound:
+            self.bound, self.centre = bound, y_sep
+
+
+def _pool_columns(store: ColumnStore, lp: _MasterLP, values: np.ndarray, yhat: float) -> int:
+    """Bring back improving panels of the store that are not in the LP; how many."""
+    candidates = np.flatnonzero(values > yhat + PRICING_TOLERANCE)
+    added = 0
+    for index in candidates[np.argsort(-values[candidates], kind="stable")][:POOL_COLUMNS]:
+        added += lp.add_panel(store.matrix[index], int(index))
     return added
+
+
+def _price(oracle: PanelOracle, search: SwapSearch | None, store: ColumnStore, lp: _MasterLP,
+           y: np.ndarray, yhat: float, stabiliser: _Stabiliser) -> int:
+    """Add improving panels (pool, exchanges, then the MIP); how many (0: stage optimal)."""
+    weights = y / oracle.sizes
+    values = store.matrix @ y
+    added = _pool_columns(store, lp, values, yhat)
+    if search is not None:
+        y_sep = stabiliser.point(y)
+        if y_sep is not y:
+            more, best = _heuristic_columns(search, store, lp, y_sep / oracle.sizes, weights,
+                                            yhat)
+            stabiliser.update(y_sep, best, lp.floors)
+            added += more
+        if not added:
+            more, best = _heuristic_columns(search, store, lp, weights, weights, yhat)
+            stabiliser.update(y, best, lp.floors)
+            added += more
+    if added:
+        return added
+    found = oracle.best(weights, start=store.counts[int(np.argmax(values))],
+                        target=yhat + PRICING_TOLERANCE)
+    if found is None:
+        raise RuntimeError("the pricing MIP became infeasible")
+    counts, value = found
+    if value > yhat + PRICING_TOLERANCE:
+        index, _ = store.find_or_add(counts)
+        return int(lp.add_panel(counts / oracle.sizes, index))
+    return 0
 
 
 def find_distribution(instance: Instance, algorithm: str = "leximin", *,
                       initial_panels: int = 3, time_limit: float | None = None,
-                      use_swaps: bool = True) -> Distribution:
-    """Maximin (first stage only) or leximin distribution over feasible panels."""
+                      use_swaps: bool = True, max_columns: int | None = None) -> Distribution:
+    """Maximin (first stage only) or leximin distribution over feasible panels.
+
+    ``max_columns`` caps the master LP's columns (default: ``KEEP_COLUMNS`` per row, at
+    least 100); basic columns are never deleted, so any cap gives the same optimum.
+    """
     if algorithm not in ("maximin", "leximin"):
         raise ValueError(f"unknown algorithm {algorithm!r}")
     start = time.perf_counter()
@@ -198,31 +309,26 @@ def find_distribution(instance: Instance, algorithm: str = "leximin", *,
     lp = _MasterLP(oracle.n_types)
     for index, counts in enumerate(store.counts):
         lp.add_panel(counts / oracle.sizes, index)
+    keep = (max(KEEP_COLUMNS * (oracle.n_types + 1), 100) if max_columns is None
+            else max_columns)
     fixed = np.full(oracle.n_types, np.nan)
     stages = lp_solves = 0
     lam = np.zeros(0)
+    stabiliser = _Stabiliser(SMOOTHING)
     while np.isnan(fixed).any():
         stages += 1
+        stabiliser.reset()
+        pruned_at = -np.inf
         while True:
             if time_limit is not None and time.perf_counter() - start > time_limit:
                 raise TimeoutError(f"{algorithm} did not finish within {time_limit} s")
             lam, level, y, yhat = lp.solve()
             lp_solves += 1
-            weights = y / oracle.sizes
-            values = store.matrix @ y
-            best_known = int(np.argmax(values))
-            if use_swaps and _heuristic_columns(search, store, lp, weights, values, yhat):
-                continue
-            found = oracle.best(weights, start=store.counts[best_known],
-                                target=yhat + PRICING_TOLERANCE)
-            if found is None:
-                raise RuntimeError("the pricing MIP became infeasible")
-            counts, value = found
-            if value > yhat + PRICING_TOLERANCE:
-                index, _ = store.find_or_add(counts)
-                if lp.add_panel(counts / oracle.sizes, index):
-                    continue
-            break
+            if not _price(oracle, search if use_swaps else None, store, lp, y, yhat,
+                          stabiliser):
+                break
+            if level > pruned_at + 1e-9 and lp.prune(store.matrix[lp.columns] @ y - yhat, keep):
+                pruned_at = level   # prune only after progress: no cycling through deletions
         level = max(0.0, level)
         unfixed = np.isnan(fixed)
         tight = unfixed & (y > FIX_TOLERANCE)

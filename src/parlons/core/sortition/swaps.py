@@ -19,7 +19,8 @@ import numpy as np
 from parlons.core.sortition.oracle import PanelOracle
 
 MAX_PAIR_TYPES = 2500  # beyond this many types, pair moves are skipped (index too large)
-PAIR_TOP_TYPES = 64    # pair moves bring in at least one of the this many heaviest types
+PAIRS_PER_KEY = 4      # for each combined profile, the this many heaviest incoming pairs
+PAIR_TOP_TYPES = 64   # pair moves bring in at least one of the this many heaviest types
 
 
 class SwapSearch:
@@ -36,6 +37,8 @@ class SwapSearch:
         self.household = inst.household[first]
         self.n_types = len(members)
         self._pairs: bool | None = None
+        self._triu_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._restricted_cache: tuple[np.ndarray | None, tuple | None] = (None, None)
 
     def _pair_index(self) -> bool:
         """Index every pair of types by its combined profile (``key_of[t1, t2]``)."""
@@ -61,6 +64,12 @@ class SwapSearch:
             self._pairs = True
         return bool(self._pairs)
 
+    def _triu(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``np.triu_indices(n)``, cached (called once per move)."""
+        if n not in self._triu_cache:
+            self._triu_cache[n] = np.triu_indices(n)
+        return self._triu_cache[n]
+
     def _household_ok(self, counts: np.ndarray, removed: list[int], added: list[int]) -> bool:
         labels = [self.household[u] for u in added if self.household[u] >= 0]
         if not labels:
@@ -85,6 +94,12 @@ class SwapSearch:
         gain = np.where(bad == 0, w[better][None, :] - w[chosen][:, None], -np.inf)
         gain[chosen[:, None] == better[None, :]] = -np.inf
         flat_gain = gain.ravel()
+        best = int(np.argmax(flat_gain))
+        if not flat_gain[best] > 1e-12:
+            return 0.0, -1, -1
+        i, j = divmod(best, len(better))
+        if self._household_ok(counts, [int(chosen[i])], [int(better[j])]):
+            return float(flat_gain[best]), int(chosen[i]), int(better[j])
         top = np.argpartition(flat_gain, -min(20, flat_gain.size))[-20:]
         for flat in top[np.argsort(flat_gain[top])[::-1]]:
             g = gain.flat[flat]
@@ -97,10 +112,19 @@ class SwapSearch:
         return 0.0, -1, -1
 
     def _restricted_pairs(self, w: np.ndarray) -> tuple | None:
-        """The pairs containing one of the heaviest types of positive weight, grouped by key
-        (computed once per climb)."""
+        """The pairs containing one of the heaviest types of positive weight: for each
+        combined profile (key), its ``PAIRS_PER_KEY`` heaviest pairs (computed once per
+        climb, as ``w`` stays the same)."""
         if not self._pair_index():
             return None
+        cached_w, cached = self._restricted_cache
+        if cached_w is not None and np.array_equal(cached_w, w):
+            return cached
+        restricted = self._restrict(w)
+        self._restricted_cache = (w.copy(), restricted)
+        return restricted
+
+    def _restrict(self, w: np.ndarray) -> tuple | None:
         positive = w > 0
         if positive.sum() > PAIR_TOP_TYPES:
             positive &= w >= np.partition(w, -PAIR_TOP_TYPES)[-PAIR_TOP_TYPES]
@@ -108,50 +132,59 @@ class SwapSearch:
         if not len(sel):
             return None
         pairs, keys = self.pair_u[sel], self.pair_key[sel]
+        value = w[pairs[:, 0]] + w[pairs[:, 1]]
+        order = np.lexsort((-value, keys))        # by key, heaviest pair first
+        pairs, keys, value = pairs[order], keys[order], value[order]
         start = np.flatnonzero(np.r_[True, np.diff(keys) != 0])
+        length = np.diff(np.r_[start, len(keys)])
+        rank = np.arange(PAIRS_PER_KEY)
+        top = np.where(rank[None, :] < length[:, None], start[:, None] + rank[None, :], -1)
         position = np.full(self.n_keys, -1, dtype=np.int64)
         position[keys[start]] = np.arange(len(start))
-        return pairs, start, position
+        return pairs, value, top, position
 
     def best_pair(self, counts: np.ndarray, w: np.ndarray,
                   restricted: tuple | None = None) -> tuple[float, tuple, tuple]:
-        """Best exchange of two members for two others with the same combined profile."""
+        """Best exchange of two members for two others with the same combined profile
+        (among each profile's heaviest pairs)."""
         if restricted is None:
             restricted = self._restricted_pairs(w)
             if restricted is None:
                 return 0.0, (), ()
-        pairs, start, position = restricted
-        u1, u2 = pairs[:, 0], pairs[:, 1]
-        room = np.where(u1 == u2, counts[u1] + 2 <= self.sizes[u1],
-                        (counts[u1] < self.sizes[u1]) & (counts[u2] < self.sizes[u2]))
-        value = np.where(room, w[u1] + w[u2], -np.inf)
-        key_best = np.maximum.reduceat(value, start)
+        pairs, value, top, position = restricted
         chosen = np.flatnonzero(counts > 0)
-        a, b = np.triu_indices(len(chosen))
+        a, b = self._triu(len(chosen))
         t1, t2 = chosen[a], chosen[b]
         pos = position[self.key_of[t1, t2]]
         valid = ((t1 != t2) | (counts[t1] >= 2)) & (pos >= 0)
-        gain = np.where(valid, key_best[pos] - w[t1] - w[t2], -np.inf)
-        for j in np.argsort(gain)[::-1][:10]:
-            if not gain[j] > 1e-12:
+        t1, t2, pos = t1[valid], t2[valid], pos[valid]
+        cand = top[pos]                                   # (out pairs) x PAIRS_PER_KEY
+        index = np.maximum(cand, 0)
+        u1, u2 = pairs[index, 0], pairs[index, 1]
+        room = np.where(u1 == u2, counts[u1] + 2 <= self.sizes[u1],
+                        (counts[u1] < self.sizes[u1]) & (counts[u2] < self.sizes[u2]))
+        a1, a2 = t1[:, None], t2[:, None]
+        ok = (cand >= 0) & room & (u1 != a1) & (u1 != a2) & (u2 != a1) & (u2 != a2)
+        gain = np.where(ok, value[index] - (w[t1] + w[t2])[:, None], -np.inf).ravel()
+        if not len(gain):
+            return 0.0, (), ()
+        for flat in np.argsort(-gain, kind="stable")[:10]:
+            g = gain[flat]
+            if not g > 1e-12:
                 break
-            p, out = pos[j], (int(t1[j]), int(t2[j]))
-            lo = start[p]
-            hi = start[p + 1] if p + 1 < len(start) else len(value)
-            for c in np.argsort(value[lo:hi])[::-1][:5]:
-                into = (int(u1[lo + c]), int(u2[lo + c]))
-                g = value[lo + c] - w[out[0]] - w[out[1]]
-                if not g > 1e-12:
-                    break
-                if set(into) & set(out) or not self._household_ok(counts, list(out), list(into)):
-                    continue
+            j, c = divmod(int(flat), PAIRS_PER_KEY)
+            out = (int(t1[j]), int(t2[j]))
+            into = (int(u1[j, c]), int(u2[j, c]))
+            if self._household_ok(counts, list(out), list(into)):
                 return float(g), out, into
         return 0.0, (), ()
 
     def improve(self, counts: np.ndarray, w: np.ndarray, threshold: float = np.inf,
-                extra_moves: int = 6, max_moves: int = 60) -> np.ndarray:
+                extra_moves: int = 6, max_moves: int = 60,
+                trail: list[np.ndarray] | None = None) -> np.ndarray:
         """Hill-climb from ``counts`` towards higher ``w @ counts``; stop ``extra_moves`` moves
-        after passing ``threshold``."""
+        after passing ``threshold``. Panels passed on the way above ``threshold`` (the last
+        one excepted) are appended to ``trail`` when given."""
         counts = counts.copy()
         restricted: tuple | None = None
         for _ in range(max_moves):
@@ -159,6 +192,8 @@ class SwapSearch:
                 if extra_moves <= 0:
                     break
                 extra_moves -= 1
+                if trail is not None:
+                    trail.append(counts.copy())
             gain, t, u = self.best_single(counts, w)
             if gain > 1e-12:
                 counts[t] -= 1
