@@ -61,9 +61,8 @@ def test_a_cast_reads_and_writes_a_constant_number_of_rows(coded_pb, org_admin):
     assert VoterRecord.objects.filter(budget=city).count() == 2
 
 
+@pytest.mark.postgres
 def test_the_code_row_is_locked_while_casting(coded_pb, org_admin):
-    if not connection.features.has_select_for_update:
-        pytest.skip("needs PostgreSQL (row locks): run with DATABASE_URL=postgres://...")
     codes = {e.last_name: c for e, c in census.issue_letter_codes(
         actor=org_admin, component=coded_pb["component"])}
     city, p = coded_pb["city"], coded_pb["projects"]
