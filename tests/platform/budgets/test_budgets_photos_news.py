@@ -155,6 +155,11 @@ def test_followers_and_authors_notified_in_their_language(pb, org_admin, voter, 
         voter.email: "Nouvelles des travaux de « Fresque » : travaux en cours, 40 % réalisés.",
         author.email: "News of the works of “Fresque”: works in progress, 40 % done."}
     assert sorted(m.to[0] for m in mail.outbox) == sorted([voter.email, author.email])
+    from django.utils import translation
+
+    with translation.override("fr"):
+        kinds = {n.get_kind_display() for n in Notification.objects.filter(kind="budget")}
+    assert kinds == {"projet de budget participatif que je suis ou que j’ai déposé"}
     # the same news again (a retried task, a second identical save) notifies nobody twice
     with django_capture_on_commit_callbacks(execute=True):
         services.update_works(actor=org_admin, project=project, works_status="works",

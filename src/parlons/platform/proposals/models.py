@@ -437,6 +437,7 @@ class Notification(models.Model):
         REPLY = "reply", _("reply to my comment")
         PHASE = "phase", _("new phase in a process I follow")
         MODERATION = "moderation", _("moderation of my contribution")
+        BUDGET = "budget", _("participatory-budget project I follow or submitted")
 
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE,
                                      related_name="+")

@@ -766,6 +766,8 @@ def notify(user, organisation, kind: str, template: str, params: dict, url: str 
 
     ``template`` is an English msgid already marked for translation; it is translated here in
     the recipient's language."""
+    if kind not in Notification.Kind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
     if user is None or user.is_deleted:
         return None
     with translation.override(user.language or "fr"):
