@@ -10,7 +10,8 @@ def test_every_beat_entry_names_a_registered_task():
     schedule = app.conf.beat_schedule
     expected = {"proposals-announce-new-phases", "proposals-daily-digests",
                 "proposals-open-data", "assemblies-purge-expired-personal-data",
-                "research-fail-stale-imports", "budgets-resend-lost-code-requests"}
+                "research-fail-stale-imports", "budgets-resend-lost-code-requests",
+                "budgets-purge-old-code-requests"}
     assert expected <= set(schedule)
     unknown = {name: entry["task"] for name, entry in schedule.items()
                if entry["task"] not in app.tasks}

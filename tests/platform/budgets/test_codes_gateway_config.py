@@ -73,3 +73,32 @@ def test_the_code_pages_link_to_the_request_page_only_when_it_is_open(pb, set_ph
     assert "?v=get-code" in visitor.get(base).content.decode()
     assert "?v=get-code" in visitor.get(base + "?v=code").content.decode()
     assert visitor.get(base + "?v=get-code").status_code == 200
+
+
+def test_old_code_requests_are_deleted_but_the_code_still_votes(
+        coded_pb, settings, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from parlons.platform.budgets import census
+    from parlons.platform.budgets.models import CodeDestination, CodeRequest
+
+    component = coded_pb["component"]
+    component.settings = {**component.settings, "voting_codes": True, "code_email": True}
+    component.save()
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        codes.request_code(component=component, destination="lea@example.org",
+                           first_name="Léa", last_name="Martin",
+                           birth_date=dt.date(1990, 3, 12))
+    [message] = mail.outbox
+    code = next(w for w in message.body.split() if w.count("-") == 3)
+    assert CodeRequest.objects.get().status == "sent"
+    settings.PARLONS_CODE_REQUESTS_KEPT_DAYS = 90
+    assert codes.purge_old_requests() == 0  # recent: kept
+    later = timezone.now() + dt.timedelta(days=91)
+    assert codes.purge_old_requests(now=later) == 1
+    assert not CodeRequest.objects.exists() and not CodeDestination.objects.exists()
+    assert census.find_code(component, code) is not None  # the code itself still works

@@ -29,8 +29,8 @@ class BudgetsConfig(AppConfig):
 
 
 def _schedule_periodic_tasks() -> None:
-    """Celery beat entry of the module: voting-code requests whose task was lost are queued
-    again (settings may override it by name)."""
+    """Celery beat entries of the module: voting-code requests whose task was lost are queued
+    again; old request records are deleted (settings may override them by name)."""
     from celery.schedules import crontab
 
     from parlons.platform.celery import app
@@ -38,3 +38,6 @@ def _schedule_periodic_tasks() -> None:
     app.conf.beat_schedule.setdefault("budgets-resend-lost-code-requests", {
         "task": "parlons.platform.budgets.tasks.resend_lost_code_requests",
         "schedule": crontab(minute="*/10")})
+    app.conf.beat_schedule.setdefault("budgets-purge-old-code-requests", {
+        "task": "parlons.platform.budgets.tasks.purge_old_code_requests",
+        "schedule": crontab(hour=3, minute=40)})

@@ -321,6 +321,21 @@ def stale_requests() -> list[int]:
                 .values_list("pk", flat=True))
 
 
+def purge_old_requests(now=None) -> int:
+    """Delete the records of code requests older than ``PARLONS_CODE_REQUESTS_KEPT_DAYS``
+    (default 90), once sent or given up, and the hashed destinations left without any
+    request. Nothing a vote needs is lost: the codes themselves (their hashes) and the list of
+    who voted stay; the limits only look at the last hour. Returns the requests deleted."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=_limit("PARLONS_CODE_REQUESTS_KEPT_DAYS", 90))
+    old = CodeRequest.objects.filter(created_at__lt=cutoff).exclude(
+        status=CodeRequest.Status.PENDING)
+    with transaction.atomic():
+        deleted = old.delete()[0]
+        CodeDestination.objects.filter(requests__isnull=True).delete()
+    return deleted
+
+
 def _close(request: CodeRequest, status: str) -> None:
     request.status, request.destination = status, ""
     request.sent_at = timezone.now() if status == CodeRequest.Status.SENT else None

@@ -82,3 +82,11 @@ def resend_lost_code_requests() -> int:
     for request_id in pending:
         send_voting_code.delay(request_id)
     return len(pending)
+
+
+@shared_task
+def purge_old_code_requests() -> int:
+    """Periodic: records of voting-code requests are kept a limited time (see codes.py)."""
+    from parlons.platform.budgets import codes
+
+    return codes.purge_old_requests()
