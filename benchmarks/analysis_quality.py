@@ -101,15 +101,15 @@ def theme_agreement(name: str, texts: list[str], truth: list[str], rows: list,
     lemmas = [NORMALISER.analyse(t) for t in texts]
     for method in ("parlons", "parlons-auto", "tfidf+nmf", "lda"):
         start = clock()
+        if method == "parlons-auto":
+            auto_rows(name, lemmas, texts, truth, rows)
+            continue
         if method.startswith("parlons"):
-            result = find_themes(lemmas, texts, n_themes=None if method.endswith("auto") else k,
-                                 seed=0, subthemes=False)
+            result = find_themes(lemmas, texts, n_themes=k, seed=0, subthemes=False)
             labels = result.assignment  # outliers (-1) count as one more group
-            found = result.k
         else:
             labels = baseline_topics(texts, k, "nmf" if method == "tfidf+nmf" else "lda")
-            found = k
-        rows.append((name, method, found, normalized_mutual_info_score(truth, labels),
+        rows.append((name, method, k, normalized_mutual_info_score(truth, labels),
                      adjusted_rand_score(truth, labels), since(start), ""))
     if embeddings is None:
         return
@@ -136,6 +136,22 @@ def theme_agreement(name: str, texts: list[str], truth: list[str], rows: list,
                          else str(found.min()), nmi.mean(), ari.mean(), since(start),
                          f"seeds 0–2: NMI {nmi.min():.3f}–{nmi.max():.3f}, "
                          f"ARI {ari.min():.3f}–{ari.max():.3f}"))
+
+
+def auto_rows(name: str, lemmas: list[str], texts: list[str], truth: list[str],
+              rows: list, seeds: tuple[int, ...] = (0, 1, 2)) -> None:
+    """Parlons with the automatic number of themes, mean over ``seeds`` (and their range)."""
+    start = clock()
+    values = []
+    for seed in seeds:
+        result = find_themes(lemmas, texts, seed=seed, subthemes=False)
+        values.append((result.k, normalized_mutual_info_score(truth, result.assignment),
+                       adjusted_rand_score(truth, result.assignment)))
+    found, nmi, ari = (np.array(v) for v in zip(*values, strict=True))
+    rows.append((name, "parlons-auto", "–".join(str(k) for k in sorted(set(found.tolist()))),
+                 nmi.mean(), ari.mean(), since(start),
+                 f"seeds {seeds[0]}–{seeds[-1]}: k {' '.join(map(str, found))}, NMI "
+                 f"{nmi.min():.3f}–{nmi.max():.3f}, ARI {ari.min():.3f}–{ari.max():.3f}"))
 
 
 class FixedVectors:
@@ -447,6 +463,8 @@ def themes_section(bertopic: bool, cache: Path | None) -> None:
     theme_rows: list = []
     for name, items in (("AN 2016 answers → 4 questionnaire themes", datasets.an_themes(DATA)),
                         ("Decidim proposals → 5 categories", datasets.decidim_categories(DATA)),
+                        ("Decidim debate comments → their debate",
+                         datasets.decidim_debate_comments(DATA)),
                         ("AN answers → 7 human typology labels (unsupervised)",
                          datasets.an_typology(DATA, coarse=False))):
         texts = [c.text for c in items]

@@ -131,7 +131,7 @@ def test_long_contributions_are_split_into_traceable_ideas(comments_run):
         for idea in row["ideas"]:
             assert idea["theme"] is None or idea["theme"] in row["themes"]
     parts = 0
-    for theme in analysis["themes"]:
+    for theme in analysis["themes"] + [s for t in analysis["themes"] for s in t["subthemes"]]:
         for quote in theme["quotes"]:
             passage = texts[quote["id"]][quote["start"]:quote["end"]]
             assert passage.startswith(quote["text"].rstrip("…")) and passage.strip() == passage
@@ -147,7 +147,7 @@ def _as_format_1(analysis: dict) -> dict:
     for row in old["contributions"]:
         row.pop("themes")
         row.pop("ideas")
-    for theme in old["themes"]:
+    for theme in old["themes"] + [s for t in old["themes"] for s in t["subthemes"]]:
         for quote in theme["quotes"]:
             for key in ("start", "end", "part"):
                 quote.pop(key)

@@ -5,6 +5,7 @@ models (spam, typology, stance). Paths point into a ``data`` folder such as ``..
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,6 +113,17 @@ def decidim_categories(data: Path) -> list[Coded]:
             text = clean_text(f"{row['title']}. {row['body']}")
             result.append(Coded(row["id"], text, category))
     return result
+
+
+def decidim_debate_comments(data: Path, min_words: int = 5, min_per_debate: int = 20
+                            ) -> list[Coded]:
+    """Comments on the Decidim debates (≥ ``min_words`` words), labelled by their debate, for
+    the debates with at least ``min_per_debate`` such comments."""
+    rows = [r for r in _rows(data / DECIDIM / "commentaires_debats.csv", ";")
+            if r["commentable_type"].endswith("Debate") and len(r["body"].split()) >= min_words]
+    counts = Counter(r["commentable_id"] for r in rows)
+    return [Coded(r["id"], clean_text(r["body"]), r["commentable_id"]) for r in rows
+            if counts[r["commentable_id"]] >= min_per_debate]
 
 
 def spam_examples(data: Path) -> list[Coded]:

@@ -201,7 +201,7 @@ def run_analysis(contributions: Sequence[Contribution], options: Options | None 
         "method": {
             "seed": options.seed, "n_themes_requested": options.n_themes,
             "n_themes_chosen": theme_result.k,
-            "silhouette_by_k": {str(k): v for k, v in theme_result.scores.items()},
+            "silhouette_gap_by_k": {str(k): v for k, v in theme_result.scores.items()},
             "duplicate_threshold": options.duplicate_threshold,
             "encoder": type(encoder).__name__ if encoder else "TfidfSvdEncoder",
             "ideas": {"split": options.split_ideas, "units": len(units),

@@ -86,11 +86,9 @@ def _blocks(analysis: dict) -> list[tuple[str, object]]:
                          f"Types : {kinds} [réf. {theme['id']}]."))
         for quote in theme["quotes"]:
             copies = f", reprise {quote['copies']} fois" if quote["copies"] > 1 else ""
-            part = (f", car. {quote['start']}–{quote['end']}"
-                    if quote.get("part") else "")
-            out.append(("quote", f"« {quote['text']} » [#{quote['id']}{part}{copies}]"))
+            out.append(("quote", f"« {quote['text']} » [{_reference(quote)}{copies}]"))
         for sub in theme["subthemes"]:
-            example = f"#{sub['quotes'][0]['id']}" if sub["quotes"] else "-"
+            example = _reference(sub["quotes"][0]) if sub["quotes"] else "-"
             out.append(("p", f"Sous-thème {sub['id']} — {sub['label']} : {sub['count']} "
                              f"contributions, ex. {example} [réf. {sub['id']}]."))
     out.append(("h2", "4. Positions exprimées"))
@@ -120,7 +118,8 @@ def _blocks(analysis: dict) -> list[tuple[str, object]]:
                      f"thèmes par {method['encoder']} et "
                      f"{'NMF' if method['encoder'] == 'TfidfSvdEncoder' else 'k-moyennes'} "
                      f"({method['n_themes_chosen']} "
-                     "thèmes, choisis par silhouette sauf choix de l'animateur), étiquettes par "
+                     "thèmes, nombre choisi par l'écart de silhouette à des données sans "
+                     "structure sauf choix de l'animateur), étiquettes par "
                      f"c-TF-IDF, citations proches du centre et diversifiées ; graine "
                      f"{method['seed']}."))
     out.append(("p", "Limites : les positions et types sont prédits par des modèles appris sur "
@@ -155,6 +154,12 @@ h1,h2,h3{font-family:Arial,sans-serif}blockquote{border-left:3px solid #888;marg
 padding:.2em 1em;color:#333}table{border-collapse:collapse}td,th{border:1px solid #999;
 padding:.2em .5em;text-align:left}.ids{font-size:.8em;word-break:break-all}
 @media print{h2{page-break-before:auto}.appendix{page-break-before:always}}"""
+
+
+def _reference(quote: dict) -> str:
+    """``#id``, with the characters quoted when the quote is a passage of a longer text."""
+    part = f", car. {quote['start']}–{quote['end']}" if quote.get("part") else ""
+    return f"#{quote['id']}{part}"
 
 
 def render_html(analysis: dict) -> str:

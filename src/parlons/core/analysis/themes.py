@@ -1,8 +1,11 @@
 """Themes: TF-IDF of French lemmas → NMF topics, each text in its strongest topic (or, with a
-pluggable dense encoder, k-means on its vectors); the number of themes maximises the cosine
-silhouette in a fixed LSA space (TruncatedSVD), unless the facilitator sets it; sub-themes by
-the same method inside each theme; c-TF-IDF labels; representative quotes (close to the
-centroid and diverse, MMR); outliers (no topic weight, or far from their centroid) kept apart.
+pluggable dense encoder, k-means on its vectors); the number of themes follows the gap
+statistic's one-standard-error rule (Tibshirani et al., 2001) applied to the cosine silhouette
+in a fixed LSA space (TruncatedSVD): silhouette minus the one the same clustering reaches on
+structureless copies of the data, smallest k within one standard error of the next; the
+facilitator may set it. Sub-themes by plain silhouette inside each theme; c-TF-IDF labels;
+representative quotes (close to the centroid and diverse, MMR); outliers (no topic weight, or
+far from their centroid) kept apart.
 
 Deterministic given ``seed``; ties in label terms break alphabetically, quotes by index.
 """
@@ -27,6 +30,10 @@ from threadpoolctl import threadpool_limits
 from parlons.core.analysis.normalise import SPLIT_ON_SPACES, folded_words
 
 Progress = Callable[[str], None]
+Clusterer = Callable[[np.ndarray, int], np.ndarray]
+# Sample rows, random generator → (clusterer of the structureless copy by k, its vectors)
+NullReference = Callable[[np.ndarray, np.random.Generator],
+                         tuple[Callable[[int], np.ndarray], np.ndarray]]
 
 
 class Encoder(Protocol):
@@ -153,8 +160,8 @@ def _find_themes(lemmas: Sequence[str], raw: Sequence[str], n_themes: int | None
     say(f"themes: encoding {n} texts")
     term_matrix, vocabulary = term_counts(lemmas)
     tfidf: sparse.csr_matrix | None = None
+    default = encoder if isinstance(encoder, TfidfSvdEncoder) else TfidfSvdEncoder(seed=seed)
     if encoder is None or isinstance(encoder, TfidfSvdEncoder):
-        default = encoder or TfidfSvdEncoder(seed=seed)
         tfidf = default.tfidf(term_matrix)
         vectors = default.reduce(tfidf)
     else:
@@ -169,7 +176,16 @@ def _find_themes(lemmas: Sequence[str], raw: Sequence[str], n_themes: int | None
             return _nmf_labels(tfidf[usable[rows]], k, seed)
         return _kmeans(vectors[usable[rows]], k, seed)
 
-    labels, k, scores = _cluster(vectors[usable], clusterer, n_themes, k_range, seed, say)
+    def null(rows: np.ndarray, rng: np.random.Generator
+             ) -> tuple[Callable[[int], np.ndarray], np.ndarray]:
+        if tfidf is not None:
+            matrix = _shuffled_columns(tfidf[usable[rows]], rng)
+            return (lambda k: _nmf_labels(matrix, k, seed)), default.reduce(matrix)
+        space = _shuffled_columns(vectors[usable[rows]], rng)
+        return (lambda k: _kmeans(space, k, seed)), space
+
+    labels, k, scores = _cluster(vectors[usable], clusterer, n_themes, k_range, seed, say,
+                                 null=null)
     assignment = np.full(n, -1, dtype=np.int64)
     assignment[usable] = labels
     outliers = set(np.flatnonzero(empty).tolist()) | set(usable[labels < 0].tolist())
@@ -199,12 +215,15 @@ def _find_themes(lemmas: Sequence[str], raw: Sequence[str], n_themes: int | None
     return result
 
 
-def _cluster(vectors: np.ndarray, clusterer: Callable[[np.ndarray, int], np.ndarray],
-             n_themes: int | None, k_range: tuple[int, int], seed: int, say: Progress,
-             sample_size: int = 2000) -> tuple[np.ndarray, int, dict[int, float]]:
-    """Cluster every row; without ``n_themes``, k maximises the cosine silhouette (measured in
-    the fixed ``vectors`` space) of the clustering of a sample of at most ``sample_size``
-    texts (ties: smaller k); the final clustering uses every text."""
+def _cluster(vectors: np.ndarray, clusterer: Clusterer, n_themes: int | None,
+             k_range: tuple[int, int], seed: int, say: Progress, sample_size: int = 2000,
+             null: NullReference | None = None, n_null: int = 3
+             ) -> tuple[np.ndarray, int, dict[int, float]]:
+    """Cluster every row; without ``n_themes``, k is chosen on the clustering of a sample of
+    at most ``sample_size`` texts and the final clustering uses every text. Score: the cosine
+    silhouette (in the fixed ``vectors`` space), minus, with ``null``, the mean silhouette of
+    the same clustering of ``n_null`` structureless copies of the sample (the silhouette grows
+    with k even on text without themes; the gap does not). See :func:`_choose_k`."""
     n = len(vectors)
     everyone = np.arange(n)
     if n_themes is not None:
@@ -215,22 +234,66 @@ def _cluster(vectors: np.ndarray, clusterer: Callable[[np.ndarray, int], np.ndar
     low = max(2, min(low, high))
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, size=min(n, sample_size), replace=False))
+    references = [null(sample, rng) for _ in range(n_null)] if null else []
     scores: dict[int, float] = {}
-    best: tuple[float, int] | None = None
+    spread: dict[int, float] = {}
     for k in range(low, high + 1):
-        labels = clusterer(sample, k)
-        placed = labels >= 0
-        found = len(np.unique(labels[placed]))
-        if found < 2 or found >= placed.sum():  # the silhouette needs 2 ≤ groups < texts
+        score = _silhouette(vectors[sample], clusterer(sample, k))
+        if score is None:
             continue
-        score = float(silhouette_score(vectors[sample][placed], labels[placed], metric="cosine"))
+        baseline = [b for b in (_silhouette(space, cluster(k)) for cluster, space in references)
+                    if b is not None] or [0.0]
+        score -= float(np.mean(baseline)) if references else 0.0
+        spread[k] = float(np.std(baseline) * np.sqrt(1 + 1 / len(baseline)))
         scores[k] = round(score, 4)
-        say(f"themes: k={k} silhouette={score:.3f}")
-        if best is None or score > best[0] + 1e-9:
-            best = (score, k)
-    if best is None:
+        say(f"themes: k={k} {'silhouette gap' if references else 'silhouette'}={score:.4f}")
+        if len(references) >= 2 and _one_standard_error(scores, spread) is not None:
+            break  # the rule has fired: larger k cannot change the choice
+    if not scores:
         return np.zeros(n, dtype=np.int64), 1, scores
-    return clusterer(everyone, best[1]), best[1], scores
+    chosen = _choose_k(scores, spread if len(references) >= 2 else None)
+    return clusterer(everyone, chosen), chosen, scores
+
+
+def _choose_k(scores: dict[int, float], spread: dict[int, float] | None) -> int:
+    """With ``spread`` (the reference's standard error), the smallest k whose gap is within one
+    standard error of the next k's (Tibshirani's rule); otherwise, or when no k meets it, the
+    best-scoring k (ties: smaller k)."""
+    chosen = _one_standard_error(scores, spread) if spread is not None else None
+    return chosen if chosen is not None else max(sorted(scores), key=lambda k: (scores[k], -k))
+
+
+def _one_standard_error(scores: dict[int, float], spread: dict[int, float]) -> int | None:
+    ks = sorted(scores)
+    for k, following in zip(ks, ks[1:], strict=False):
+        if scores[k] >= scores[following] - spread[following]:
+            return k
+    return None
+
+
+def _silhouette(vectors: np.ndarray, labels: np.ndarray) -> float | None:
+    """Cosine silhouette of the placed rows (None unless 2 ≤ groups < placed rows)."""
+    placed = labels >= 0
+    found = len(np.unique(labels[placed]))
+    if found < 2 or found >= placed.sum():
+        return None
+    return float(silhouette_score(vectors[placed], labels[placed], metric="cosine"))
+
+
+def _shuffled_columns(matrix: np.ndarray | sparse.csr_matrix, rng: np.random.Generator
+                      ) -> np.ndarray | sparse.csr_matrix:
+    """A structureless copy: each column's values moved to random rows (for a sparse matrix,
+    each term keeps its document frequency and weights but loses its co-occurrences), rows
+    L2-normalised again."""
+    if not sparse.issparse(matrix):
+        return normalize(rng.permuted(matrix, axis=0))
+    columns = sparse.csc_matrix(matrix, copy=True)
+    n = columns.shape[0]
+    for j in range(columns.shape[1]):
+        start, end = columns.indptr[j], columns.indptr[j + 1]
+        if end > start:
+            columns.indices[start:end] = np.sort(rng.choice(n, end - start, replace=False))
+    return normalize(columns.tocsr())
 
 
 def _nmf_labels(matrix: sparse.csr_matrix, k: int, seed: int) -> np.ndarray:
