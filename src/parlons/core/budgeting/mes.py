@@ -147,14 +147,19 @@ def _arrays(data: MESData) -> None:
     w_all = np.asarray(weights, dtype=np.float64)
     for idx, u in zip(data.supporters, data.utilities, strict=False):
         idx_a = np.asarray(idx, dtype=np.int64)
-        u_a = np.asarray(u, dtype=np.float64)
+        # cost and cardinality utilities: one value per project (no list conversion)
+        if len(u) > 0 and u.count(u[0]) == len(u):
+            u_a, uniform = np.full(len(u), float(u[0])), True
+        else:
+            u_a = np.asarray(u, dtype=np.float64)
+            uniform = len(u_a) > 0 and bool((u_a == u_a[0]).all())
+        w_a = w_all[idx_a]
         data.np_idx.append(idx_a)
         data.np_u.append(u_a)
-        data.np_w.append(w_all[idx_a])
-        data.np_twu.append(float(np.dot(w_all[idx_a], u_a)))
-        uniform = len(u_a) > 0 and bool((u_a == u_a[0]).all())
+        data.np_w.append(w_a)
+        data.np_twu.append(float(np.dot(w_a, u_a)))
         data.np_us.append(float(u_a[0]) if uniform else u_a)
-        data.np_wu.append(w_all[idx_a] * u_a)
+        data.np_wu.append(w_a * u_a)
     data.float_costs = [float(x) for x in data.costs]
 
 

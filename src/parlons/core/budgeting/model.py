@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -84,7 +85,7 @@ class Profile:
         #: points read from a file: the :class:`Ballot` objects are built on first use only
         self._sets: tuple[list[tuple[str, ...]], list[int]] | None = None
         self._voters: list[Voter] | None = voters
-        self._rows: tuple[list[str], list[int]] | None = None
+        self._rows: tuple[list[str], Sequence[int]] | None = None
 
     @property
     def ballots(self) -> list[Ballot]:
@@ -122,7 +123,7 @@ class Profile:
 
     @classmethod
     def from_lines(cls, vote_type: str, columns: list[str], lines: list[str],
-                   line_numbers: list[int], ballots: list[Ballot],
+                   line_numbers: Sequence[int], ballots: list[Ballot],
                    voter_ballot: list[int]) -> Profile:
         """A profile whose voters are the ``;``-separated ``lines`` (no quoting), built lazily."""
         profile = cls(vote_type, columns, [], ballots, voter_ballot)
@@ -132,7 +133,7 @@ class Profile:
 
     @classmethod
     def from_sets(cls, vote_type: str, columns: list[str], lines: list[str],
-                  line_numbers: list[int], sets: list[tuple[str, ...]], counts: list[int],
+                  line_numbers: Sequence[int], sets: list[tuple[str, ...]], counts: list[int],
                   voter_ballot: list[int]) -> Profile:
         """:meth:`from_lines` with ballots without points given as columns."""
         profile = cls.from_lines(vote_type, columns, lines, line_numbers, [], voter_ballot)

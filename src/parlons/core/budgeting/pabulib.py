@@ -12,6 +12,7 @@ import gzip
 import io
 import re
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import repeat
@@ -88,19 +89,35 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
+def _rows_of(text: str, end: list[int]) -> Iterator[str]:
+    """The lines of ``text`` with their line breaks (``\\n``, ``\\r\\n`` or a lone ``\\r``, as
+    ``io.StringIO(text, newline="")``), recording in ``end[0]`` the offset after the last
+    one given: the VOTES rows are then cut from ``text`` without a copy of the whole text."""
+    pos, size = 0, len(text)
+    while pos < size:
+        stop = text.find("\n", pos)
+        stop = size if stop < 0 else stop + 1
+        cr = text.find("\r", pos, stop)
+        if cr >= 0 and text[cr + 1:cr + 2] != "\n":
+            stop = cr + 1
+        end[0] = stop
+        yield text[pos:stop]
+        pos = stop
+
+
 def parse_pabulib(text: str) -> tuple[Instance, Profile]:
     """Parse the text of a Pabulib file."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    stream = io.StringIO(text, newline="")
-    reader = csv.reader(stream, delimiter=";", quotechar='"')
+    end = [0]  # where the csv reader has read up to
+    reader = csv.reader(_rows_of(text, end), delimiter=";", quotechar='"')
     section = None
     header: list[str] | None = None
     meta: dict[str, str] = {}
     projects: dict[str, Project] = {}
     project_columns: list[str] = []
     vote_columns: list[str] = []
-    votes: tuple[list[str], list[int], list | None] | None = None
+    votes: tuple[list[str], Sequence[int], list | None] | None = None
     for row in reader:
         line = reader.line_num
         if not row or (len(row) == 1 and row[0].strip() == ""):
@@ -123,7 +140,7 @@ def parse_pabulib(text: str) -> tuple[Instance, Profile]:
                 if "voter_id" not in header or "vote" not in header:
                     raise PabulibError(f"line {line}: VOTES header needs voter_id and vote")
                 wanted = _wanted(header, meta.get("vote_type", "approval"))
-                votes = _vote_lines(text[stream.tell():], line + 1, len(header), wanted, reader)
+                votes = _vote_lines(text, end[0], line + 1, len(header), wanted, reader)
                 break
             continue
         if section == "META":
@@ -187,24 +204,39 @@ def _line_fields(lines: list[str], width: int, wanted: list[int]) -> list | None
     return [(f[a], f[b]) for f in (line.split(";", cut) for line in lines)]
 
 
-def _vote_lines(rest: str, first_line: int, width: int, wanted: list[int],
-                reader: Any) -> tuple[list[str], list[int], list | None]:
-    """The VOTES rows as ``;``-joined lines without quoting, their line numbers and, when
-    every line is well-formed, their ``wanted`` fields (see :func:`_fields`).
+def _split_lines(text: str, start: int) -> list[str] | None:
+    """``text[start:]`` split at its LF or CRLF line breaks, or ``None`` when it holds a lone
+    CR. When a line break ends at ``start``, the whole text is split and its first lines
+    dropped (no copy of the section)."""
+    crs = text.count("\r", start)
+    sep = "\r\n" if crs else "\n"
+    if start and text.startswith(sep, start - len(sep)):
+        lines = text.split(sep)[text.count(sep, 0, start):]
+    else:
+        lines = text[start:].split(sep)
+    if not crs or len(lines) - 1 == crs == text.count("\n", start):  # LF or CRLF only
+        return lines
+    rest = text[start:].replace("\r\n", "\n")
+    return None if "\r" in rest else rest.split("\n")
+
+
+def _vote_lines(text: str, start: int, first_line: int, width: int, wanted: list[int],
+                reader: Any) -> tuple[list[str], Sequence[int], list | None]:
+    """The VOTES rows (``text`` from ``start``) as ``;``-joined lines without quoting, their
+    line numbers and, when every line is well-formed, their ``wanted`` fields (see
+    :func:`_fields`).
 
     Fast path: no quote and no lone CR in the section, so a row is a line. Otherwise each row
     goes through the CSV reader and is written back unquoted (a field holding ``;`` cannot be
     a voter's column value that the model keeps apart, so it is refused)."""
-    if '"' not in rest:
-        if "\r" in rest:
-            rest = rest.replace("\r\n", "\n")
-        if "\r" not in rest:
-            lines = rest.split("\n")
+    if text.find('"', start) < 0:
+        lines = _split_lines(text, start)
+        if lines is not None:  # no lone CR
             if lines and not lines[-1].strip():
                 lines.pop()  # after the last line break
             keys = _line_fields(lines, width, wanted)
             if keys is not None:  # every line has the header's width, none is blank
-                return lines, list(range(first_line, first_line + len(lines))), keys
+                return lines, range(first_line, first_line + len(lines)), keys
             counts = [line.count(";") for line in lines]
             blank = [i for i, c in enumerate(counts) if c == 0 and not lines[i].strip()]
             if blank:
@@ -239,7 +271,7 @@ def _points(raw: str) -> tuple:
 
 
 def _profile_of_lines(instance: Instance, columns: list[str], lines: list[str],
-                      numbers: list[int], keys: list | None = None) -> Profile:
+                      numbers: Sequence[int], keys: list | None = None) -> Profile:
     """Merge identical ballots straight from the VOTES lines: each distinct vote text (and
     points text) is parsed once; ballots keep the order of their first voter. ``keys``: the
     lines' vote (and points) fields when already extracted."""
@@ -250,8 +282,8 @@ def _profile_of_lines(instance: Instance, columns: list[str], lines: list[str],
         keys = _fields("\n".join(lines), len(columns), wanted)
     if with_points and wanted[1] < wanted[0]:
         keys = [(vote, points) for points, vote in keys]
-    first_of = dict.fromkeys(keys)  # distinct texts, in order of first appearance
     counts = Counter(keys)
+    first_of = counts  # distinct texts, in order of first appearance (a dict's order)
     if with_points:
         entries = []
         for vote, points in first_of:
@@ -269,13 +301,13 @@ def _profile_of_lines(instance: Instance, columns: list[str], lines: list[str],
         else:  # the usual case: no blank to strip
             sets = [tuple(vote.split(",")) if vote else () for vote in first_of]
         merged, multiplicities, index = merge_sets(vote_type, sets,
-                                                   [counts[k] for k in first_of])
+                                                   list(counts.values()))
         ballot_of = dict(zip(first_of, index, strict=True))
         voter_ballot = list(map(ballot_of.__getitem__, keys))
         return Profile.from_sets(vote_type, columns, lines, numbers, merged, multiplicities,
                                  voter_ballot)
     distinct, index = merge_ballots(vote_type, entries,
-                                    [counts[k] for k in first_of])
+                                    list(counts.values()))
     ballot_of = dict(zip(first_of, index, strict=True))
     voter_ballot = list(map(ballot_of.__getitem__, keys))
     return Profile.from_lines(vote_type, columns, lines, numbers, distinct, voter_ballot)
