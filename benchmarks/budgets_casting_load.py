@@ -27,7 +27,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -41,8 +40,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from http_load import (  # noqa: E402
     HTTPError,
     KeepAliveConnection,
+    free_port,
     group_pids,
     on_scratch_postgres,
+    percentile,
     post_bytes,
     process_cpu,
     wait_for_server,
@@ -104,12 +105,6 @@ def seed(n_codes: int):
     return space, component, budget, [p.pk for p in projects], codes
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _server(port: int, env: dict, args) -> subprocess.Popen:
     """One application process (gunicorn master + 1 worker) in its own process group.
 
@@ -141,7 +136,7 @@ def run(args, test_name: str) -> int:
                    PARLONS_FLOOR_MIDDLEWARE=args.floor)
         path = "/floor/"
         codes = [f"F{n}" for n in range(args.voters * 1000)]  # no code is checked
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     servers = [_server(port, env, args) for port in ports]
     monitor = CPUMonitor(servers, test_name)
     try:
@@ -205,11 +200,9 @@ def _report(args, budget, result: dict, monitor: CPUMonitor) -> int:
 
 
 def _pcts(latencies: list[float]) -> str:
-    lat = sorted(latencies)
-    if not lat:
+    if not latencies:
         return "–"
-    return " / ".join(f"{1000 * lat[min(len(lat) - 1, int(q * len(lat)))]:.0f}"
-                      for q in (0.5, 0.95, 0.99))
+    return " / ".join(f"{1000 * percentile(latencies, q):.0f}" for q in (0.5, 0.95, 0.99))
 
 
 class CPUMonitor:

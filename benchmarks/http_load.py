@@ -1,12 +1,28 @@
-"""Shared plumbing of the HTTP load benchmarks: a scratch PostgreSQL database, and waiting for
-the app server to answer."""
+"""Shared plumbing of the HTTP load benchmarks: a scratch PostgreSQL database, a free port,
+waiting for the app server to answer, latency percentiles."""
 
 from __future__ import annotations
 
 import http.client
+import socket
 import sys
 import time
 from collections.abc import Callable
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on (never 8000, where the demo may run)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (``q`` in 0..1) of ``values``; NaN when there are none."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q * len(ordered)) - 1))]
 
 
 def on_scratch_postgres(suffix: str, run: Callable[[str], int]) -> int:

@@ -31,17 +31,13 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from http_load import free_port, percentile
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 STATEMENT_RE = re.compile(r'name="statement" value="(\d+)"')
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 N_STATEMENTS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_port(port: int, timeout: float = 60.0) -> None:
@@ -154,6 +150,15 @@ class Connection:
                 return b"".join(p[:-2] for p in parts)
 
 
+async def stopped_within(stop: asyncio.Event, seconds: float) -> bool:
+    """Think for ``seconds``; True when the run's end came first."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:  # the think time elapsed: the normal case
+        return False
+    return True
+
+
 class Participant:
     """An anonymous browser: loads the page, then votes on successive statements (htmx)."""
 
@@ -210,12 +215,8 @@ class Participant:
             if statement is None:  # every statement seen: change an earlier vote
                 statement = self.rng.choice(sorted(self.acked))
             value = self.rng.choice(values)
-            if self.think:
-                try:
-                    await asyncio.wait_for(stop.wait(), self.rng.uniform(0.5, 1.5) * self.think)
-                    break
-                except TimeoutError:
-                    pass
+            if self.think and await stopped_within(stop, self.rng.uniform(0.5, 1.5) * self.think):
+                break
             body = urlencode({"csrfmiddlewaretoken": self.token, "action": "vote",
                               "statement": statement, "value": value}).encode()
             start = time.perf_counter()
@@ -286,11 +287,6 @@ def warm_up(url: str) -> None:
             time.sleep(0.5)
     if ok < 6:
         raise SystemExit(f"the application does not answer on {url}")
-
-
-def percentile(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
 def main() -> int:

@@ -45,7 +45,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from http_load import wait_for_server  # noqa: E402
+from http_load import percentile, wait_for_server  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parlons.platform.settings")
 
@@ -222,14 +222,9 @@ def in_process(args, client, pages: dict[str, str]) -> None:
             times.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
         print(f"{label:<34} {executed.count:>7} {statistics.median(times):>7.1f} "
-              f"{_percentile(times, 0.95):>7.1f} {_percentile(times, 0.99):>7.1f} "
+              f"{percentile(times, 0.95):>7.1f} {percentile(times, 0.99):>7.1f} "
               f"{max(times):>7.1f} {statistics.median(cpu):>8.1f} "
-              f"{_percentile(cpu, 0.95):>8.1f} {os.getloadavg()[0]:>5.1f}", flush=True)
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, int(round(q * len(ordered))) - 1))]
+              f"{percentile(cpu, 0.95):>8.1f} {os.getloadavg()[0]:>5.1f}", flush=True)
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -336,10 +331,10 @@ def over_http(args, pages: dict[str, str], user) -> None:
                 served = [wall for wall, _cpu in timings]
                 server_cpu = [cpu_ms for _wall, cpu_ms in timings]
                 print(f"{label:<34} {level:>7} {len(latencies) / elapsed:>6.1f} "
-                      f"{_percentile(latencies, 0.5):>10.1f} {_percentile(latencies, 0.95):>6.1f}"
-                      f" {_percentile(latencies, 0.99):>6.1f} {_percentile(served, 0.5):>10.1f} "
-                      f"{_percentile(served, 0.95):>6.1f} {_percentile(served, 0.99):>6.1f} "
-                      f"{_percentile(server_cpu, 0.5):>7.1f} {_percentile(server_cpu, 0.95):>6.1f}"
+                      f"{percentile(latencies, 0.5):>10.1f} {percentile(latencies, 0.95):>6.1f}"
+                      f" {percentile(latencies, 0.99):>6.1f} {percentile(served, 0.5):>10.1f} "
+                      f"{percentile(served, 0.95):>6.1f} {percentile(served, 0.99):>6.1f} "
+                      f"{percentile(server_cpu, 0.5):>7.1f} {percentile(server_cpu, 0.95):>6.1f}"
                       f" {cpu:>7.1f} {os.getloadavg()[0]:>5.1f}", flush=True)
     finally:
         server.terminate()
