@@ -393,6 +393,20 @@ def code_subtree(code: Code) -> list[int]:
     return out
 
 
+def _locked_for_deletion(actor, obj, gone: str):
+    """``obj`` (a code, source or case) read again under the project lock, for a manager of
+    its project; ``gone`` is the message when someone deleted it meanwhile."""
+    project = obj.project
+    if not rules.can_manage_project(actor, project):
+        raise PermissionDenied
+    _lock_project(project)
+    fresh = type(obj).objects.filter(pk=obj.pk, project=project).select_related(
+        "project").first()
+    if fresh is None:
+        raise ValidationError(gone)
+    return fresh
+
+
 def code_deletion_impact(code: Code, children: str = CHILDREN_DELETE) -> dict[str, int]:
     """What deleting ``code`` removes: codes, codings and memos (with ``children`` chosen)."""
     below = code_subtree(code)
@@ -407,13 +421,8 @@ def code_deletion_impact(code: Code, children: str = CHILDREN_DELETE) -> dict[st
 def delete_code(*, actor, code: Code, children: str = "") -> dict[str, int]:
     """Delete a code with its codings and memos. Sub-codes are deleted too (``"delete"``) or
     moved up to the code's parent (``"lift"``); a code with sub-codes needs that choice."""
+    code = _locked_for_deletion(actor, code, _("This code was already deleted."))
     project = code.project
-    if not rules.can_manage_project(actor, project):
-        raise PermissionDenied
-    _lock_project(project)
-    code = Code.objects.filter(pk=code.pk, project=project).first()
-    if code is None:
-        raise ValidationError(_("This code was already deleted."))
     below = code_subtree(code)
     if below and children not in (CHILDREN_DELETE, CHILDREN_LIFT):
         raise ValidationError(_("This code has sub-codes: choose whether to delete them or to "
@@ -439,16 +448,10 @@ def source_deletion_impact(source: Source) -> dict[str, int]:
 @transaction.atomic
 def delete_source(*, actor, source: Source) -> dict[str, int]:
     """Delete a source with its codings and their memos; its cases stay (unlinked)."""
-    project = source.project
-    if not rules.can_manage_project(actor, project):
-        raise PermissionDenied
-    _lock_project(project)
-    source = Source.objects.filter(pk=source.pk, project=project).first()
-    if source is None:
-        raise ValidationError(_("This source was already deleted."))
+    source = _locked_for_deletion(actor, source, _("This source was already deleted."))
     impact = source_deletion_impact(source)
     source.delete()
-    _prune_extras(project)
+    _prune_extras(source.project)
     return impact
 
 
@@ -460,16 +463,10 @@ def case_deletion_impact(case: Case) -> dict[str, int]:
 @transaction.atomic
 def delete_case(*, actor, case: Case) -> dict[str, int]:
     """Delete a case with its attribute values and memos; its sources stay."""
-    project = case.project
-    if not rules.can_manage_project(actor, project):
-        raise PermissionDenied
-    _lock_project(project)
-    case = Case.objects.filter(pk=case.pk, project=project).first()
-    if case is None:
-        raise ValidationError(_("This case was already deleted."))
+    case = _locked_for_deletion(actor, case, _("This case was already deleted."))
     impact = case_deletion_impact(case)
     case.delete()
-    _prune_extras(project)
+    _prune_extras(case.project)
     return impact
 
 
