@@ -102,3 +102,22 @@ def test_old_code_requests_are_deleted_but_the_code_still_votes(
     assert codes.purge_old_requests(now=later) == 1
     assert not CodeRequest.objects.exists() and not CodeDestination.objects.exists()
     assert census.find_code(component, code) is not None  # the code itself still works
+
+
+def test_the_manage_form_explains_that_no_gateway_is_configured(pb, org_admin, set_phase,
+                                                                settings):
+    from django.test import Client
+
+    set_phase(pb, "Dépôt")
+    settings.PARLONS_SMS_BACKEND = "off"
+    admin = Client()
+    admin.force_login(org_admin)
+    url = f"/gestion/composants/{pb['component'].pk}/contenu/"
+    response = admin.post(url, {"op": "rules", "eligibility": "area_and_city",
+                                "minimum_age": 11, "voting_codes": "on", "code_sms": "on"},
+                          follow=True)
+    assert response.status_code == 200
+    assert "Aucune passerelle SMS" in response.content.decode()
+    pb["component"].refresh_from_db()
+    settings_saved = pb["component"].settings
+    assert not settings_saved.get("code_sms") and not settings_saved.get("voting_codes")
