@@ -211,12 +211,32 @@ def test_every_engine_explanation_is_translated(pb, org_admin, voter, make_user)
                                  estimated_cost=1000, state="feasible")
     city = services.compute_results(actor=org_admin, budget=city)
     titles = {str(x.pk): x.title for x in city.projects.all()}
-    english = [t for run in ("main", "other")
-               for t in city.results[run]["explanations"].values()]
-    assert len(english) == 10
+    reasons = [r for run in ("main", "other") for r in city.results[run]["explanations"].values()]
+    assert len(reasons) == 10 and {"funded", "shares"} <= {r["kind"] for r in reasons}
     with translation.override("fr"):
-        french = [counting.explanation_text(t, titles) for t in english]
-    assert all(f != e for f, e in zip(french, english, strict=True)), french
+        french = [counting.explanation_text(r, titles) for r in reasons]
     assert all(f.startswith(("financé", "non financé")) for f in french), french
+    assert not any("%(" in f or "funded" in f for f in french), french
     page = _client(org_admin).get(_url(pb, f"?v=results&b={city.pk}")).content.decode()
     assert "non financé" in page and "not funded" not in page
+
+
+def test_each_kind_of_reason_reads_in_french_with_titles_and_amounts():
+    """Every reason the engine can give (greedy variants, equal shares, completions) has a
+    French sentence; amounts are grouped, project ids become titles, an old text is kept."""
+    from django.utils import translation
+
+    values = {"rank": 2, "score": 1234, "cost": 25000, "left": 5368.4, "budget": 3004498,
+              "threshold": 200, "category": "espaces verts", "supporters": 641, "price": 12.3456,
+              "exhausted": 12, "share": 80.48, "took": [["7", 6702.2], ["9", 2446.0]]}
+    with translation.override("fr"):
+        texts = {kind: counting.explanation_text({"kind": kind, **values}, {"7": "Fresque"})
+                 for kind in counting._REASONS}
+        assert counting.explanation_text("funded: rank 1", {}) == "funded: rank 1"
+    assert all(t.startswith(("financé", "non financé")) and "%(" not in t
+               for t in texts.values()), texts
+    assert texts["no-room"] == ("non financé : classé 2e avec un score de 1\xa0234 ; il coûte "
+                                "25\xa0000 € mais il ne restait que 5\xa0368 € quand son tour "
+                                "est venu")
+    assert "dans la catégorie « espaces verts »" in texts["category-cap"]
+    assert "(80,5 %" in texts["short"] and "Fresque (6\xa0702 €), 9 (2\xa0446 €)" in texts["short"]

@@ -84,8 +84,20 @@ def greedy(
     tie_key: Callable[[str], tuple] | None = None,
     per_category: bool = True,
     budget: Number | None = None,
+    trace: list[tuple[str, str, Number, str]] | None = None,
 ) -> list[str]:
-    """Greedy selection by decreasing score; returns the funded project ids in selection order."""
+    """Greedy selection by decreasing score; returns the funded project ids in selection order.
+
+    ``trace``, when given, receives one ``(project, decision, money left at its turn (in the
+    full category, if one is named), category)`` per project, in order. Decisions: ``funded``,
+    ``below-threshold``, ``over-budget`` (costs more than the whole budget), ``no-room``,
+    ``category-cap`` (the category named is full), ``stop`` (``greedy-no-skip`` stops there),
+    ``after-stop`` (not reached) and ``leftover`` (funded by META ``leftover_budget``)."""
+    def note(pid: str, decision: str, category: str = "") -> None:
+        if trace is not None:
+            left = caps[category] - spent_cat[category] if category else remaining
+            trace.append((pid, decision, left, category))
+
     if variant not in GREEDY_VARIANTS:
         raise ValueError(f"unknown greedy variant {variant!r}")
     if threshold is None:
@@ -97,21 +109,26 @@ def greedy(
     caps = category_budgets(instance) if per_category else None
     spent_cat: dict[str, Number] = {c: 0 for c in caps} if caps else {}
     winners: list[str] = []
-    for pid in order:
+    for position, pid in enumerate(order):
         project = instance.projects[pid]
         if threshold is not None and scores[pid] < threshold:
+            note(pid, "below-threshold")
             continue
         if project.cost > instance.budget:
+            note(pid, "over-budget")
             continue
-        fits = project.cost <= remaining
-        if fits and caps:
-            fits = all(
-                spent_cat[c] + project.cost <= caps[c] for c in project.categories if c in caps
-            )
-        if not fits:
+        full = "" if project.cost > remaining or not caps else next(
+            (c for c in project.categories if c in caps and spent_cat[c] + project.cost > caps[c]),
+            "")
+        if project.cost > remaining or full:
+            note(pid, "stop" if variant == "greedy-no-skip" else
+                 "category-cap" if full else "no-room", full)
             if variant == "greedy-no-skip":
+                for rest in order[position + 1:]:
+                    note(rest, "after-stop")
                 break
             continue
+        note(pid, "funded")
         winners.append(pid)
         remaining -= project.cost
         for c in project.categories:
@@ -121,6 +138,7 @@ def greedy(
         for pid in order:
             project = instance.projects[pid]
             if pid not in winners and project.cost <= remaining:
+                note(pid, "leftover")
                 winners.append(pid)
                 remaining -= project.cost
     return winners

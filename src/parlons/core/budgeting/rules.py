@@ -21,7 +21,12 @@ class Outcome:
     budget: Number
     details: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
-    explanations: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, explain.Reason] = field(default_factory=dict)
+
+    @property
+    def explanations(self) -> dict[str, str]:
+        """Each project's reason as an English sentence."""
+        return {pid: reason.text() for pid, reason in self.reasons.items()}
 
 
 def _default_sat(profile: Profile) -> str:
@@ -47,7 +52,7 @@ def tally(
     """
     sat = sat or _default_sat(profile)
     details: dict = {}
-    expl: dict[str, str] = {}
+    expl: dict[str, explain.Reason] = {}
     if rule == "greedy":
         from parlons.core.budgeting.greedy import GREEDY_VARIANTS, file_scores, greedy
 
@@ -56,10 +61,11 @@ def tally(
             variant = "greedy"
         key = make_tie_key(instance, profile, tie_break or "file")
         scores = file_scores(instance, profile)
-        winners = greedy(instance, scores, variant, tie_key=key)
+        trace: list | None = [] if with_explanations else None
+        winners = greedy(instance, scores, variant, tie_key=key, trace=trace)
         details["variant"] = variant
-        if with_explanations:
-            expl = explain.explain_greedy(instance, profile, winners, scores)
+        if trace is not None:
+            expl = explain.explain_greedy(instance, scores, trace)
     elif rule == "greedy-utilitarian":
         from parlons.core.budgeting.greedy import greedy_utilitarian
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import gc
 import random
-import re
 from collections import Counter, defaultdict
 
 from django.db import connection
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from parlons.core.budgeting import Instance, Profile, Project, Voter, tally, write_pabulib
 from parlons.core.budgeting.model import Ballot as CoreBallot
@@ -89,7 +90,7 @@ def _run(budget: Budget, instance: Instance, profile: Profile, rule: str) -> dic
         outcome = tally(instance, profile, rule="greedy", with_explanations=True)
     return {"rule": rule, "winners": [int(p) for p in outcome.winners],
             "cost": int(outcome.cost), "metrics": outcome.metrics,
-            "explanations": {p: text for p, text in outcome.explanations.items()}}
+            "explanations": {p: reason.as_dict() for p, reason in outcome.reasons.items()}}
 
 
 def _without_gc(function):
@@ -188,48 +189,55 @@ def pabulib_text(budget: Budget) -> str:
     return write_pabulib(instance, profile)
 
 
-#: the core's explanation sentences (``parlons.core.budgeting.explain``) → translated messages
-_NUM = r"(-?[\d.e+]+)"
-_EXPLANATIONS = [
-    (re.compile(rf"^funded: rank (\d+) by score \({_NUM}\), cost {_NUM}$"),
-     lambda m: _("funded: ranked %(rank)s with a score of %(score)s, cost %(cost)s €")
-     % {"rank": m[1], "score": m[2], "cost": m[3]}),
-    (re.compile(rf"^not funded: rank (\d+) by score \({_NUM}\); cost {_NUM} vs {_NUM} left "
-                r"when its turn came"),
-     lambda m: _("not funded: ranked %(rank)s with a score of %(score)s; it costs %(cost)s € but "
-                 "only %(left)s € were left when its turn came")
-     % {"rank": m[1], "score": m[2], "cost": m[3], "left": m[4]}),
-    (re.compile(r"^funded \(added by a completion step; nobody supports it\)$"),
-     lambda m: _("funded by the completion step, although nobody voted for it")),
-    (re.compile(r"^funded by a completion step"),
-     lambda m: _("funded by the completion step (its supporters could not pay for it in "
-                 "full)")),
-    (re.compile(rf"^funded: (\d+) supporters, price {_NUM} per unit of utility, (\d+) "
-                r"supporters paid all they had left$"),
-     lambda m: _("funded: its %(n)s supporters shared its cost (%(price)s per euro of "
-                 "satisfaction); %(poor)s of them spent all they had left")
-     % {"n": m[1], "price": m[2], "poor": m[3]}),
-    (re.compile(r"^not funded: nobody supports it$"),
-     lambda m: _("not funded: nobody voted for it")),
-    (re.compile(rf"^not funded: its (\d+) supporters have {_NUM} left for a cost of {_NUM} "
-                rf"\(effective support {_NUM} %\); their money went to (.*)$"),
-     None),  # handled below: names the projects that took the money
-]
-_TOOK = re.compile(r"(\S+) \((\d+)\)")
+#: each kind of reason of the engine (``parlons.core.budgeting.explain.Reason``) → a message
+_REASONS = {
+    "funded": gettext_lazy("funded: ranked %(rank)s with a score of %(score)s, cost %(cost)s €"),
+    "leftover": gettext_lazy("funded with the budget left over: ranked %(rank)s with a score of "
+                             "%(score)s, cost %(cost)s €"),
+    "no-room": gettext_lazy("not funded: ranked %(rank)s with a score of %(score)s; it costs "
+                            "%(cost)s € but only %(left)s € were left when its turn came"),
+    "category-cap": gettext_lazy(
+        "not funded: ranked %(rank)s with a score of %(score)s; it costs %(cost)s € but only "
+        "%(left)s € were left in the category “%(category)s” when its turn came"),
+    "below-threshold": gettext_lazy("not funded: ranked %(rank)s with a score of %(score)s, "
+                                    "below the minimum score of %(threshold)s"),
+    "over-budget": gettext_lazy("not funded: it costs %(cost)s €, more than the whole budget "
+                                "(%(budget)s €)"),
+    "stop": gettext_lazy("not funded: ranked %(rank)s with a score of %(score)s; it costs "
+                         "%(cost)s € but only %(left)s € were left, and the count stops at the "
+                         "first project that does not fit"),
+    "after-stop": gettext_lazy("not funded: ranked %(rank)s with a score of %(score)s; the count "
+                               "stopped before its turn"),
+    "shares": gettext_lazy("funded: its %(n)s supporters shared its cost (%(price)s per euro of "
+                           "satisfaction); %(poor)s of them spent all they had left"),
+    "completion": gettext_lazy("funded by the completion step (its supporters could not pay for "
+                               "it in full)"),
+    "completion-unsupported": gettext_lazy("funded by the completion step, although nobody "
+                                           "voted for it"),
+    "unsupported": gettext_lazy("not funded: nobody voted for it"),
+    "short": gettext_lazy("not funded: its %(n)s supporters had %(left)s € left for a cost of "
+                          "%(cost)s € (%(share)s %% of it); their share went to: %(took)s"),
+}
 
 
-def explanation_text(text: str, titles: dict[str, str]) -> str:
-    """The engine's English explanation of a project, in the visitor's language (French by
-    default); project ids become titles. Unknown sentences are shown as they are."""
-    for pattern, render in _EXPLANATIONS:
-        match = pattern.match(text or "")
-        if match is None:
-            continue
-        if render is not None:
-            return render(match)
-        took = [f"{titles.get(pid, pid)} ({amount} €)" for pid, amount in _TOOK.findall(match[5])]
-        return (_("not funded: its %(n)s supporters had %(left)s € left for a cost of "
-                  "%(cost)s € (%(share)s %% of it); their share went to: %(took)s")
-                % {"n": match[1], "left": match[2], "cost": match[3], "share": match[4],
-                   "took": ", ".join(took) or _("nothing")})
-    return text
+def _amount(value: float) -> str:
+    return number_format(round(value), force_grouping=True)
+
+
+def explanation_text(reason: dict | str, titles: dict[str, str]) -> str:
+    """A project's reason from the engine, in the visitor's language (French by default);
+    project ids become titles. A reason stored as text (results counted before reasons were
+    stored as data) is shown as it is."""
+    if not isinstance(reason, dict) or reason.get("kind") not in _REASONS:
+        return str(reason or "")
+    values = dict(reason)
+    for key in ("cost", "left", "budget", "threshold", "score"):
+        if key in values:
+            values[key] = _amount(values[key])
+    values.update(
+        n=values.get("supporters"), poor=values.get("exhausted"),
+        price=number_format(round(values.get("price", 0), 3)),
+        share=number_format(round(values.get("share", 0), 1), decimal_pos=1),
+        took=", ".join(f"{titles.get(pid, pid)} ({_amount(amount)} €)"
+                       for pid, amount in values.get("took", [])) or _("nothing"))
+    return _REASONS[reason["kind"]] % values
