@@ -7,6 +7,11 @@ in the middle of the run; afterwards every acknowledged ballot must be in the ba
     ... budgets_casting_load.py --quick                                  # 40 voters, 15 s
     ... budgets_casting_load.py --floor [bare|platform]                  # the same flow on a
                                                  # trivial view (session, CSRF, one INSERT)
+    ... budgets_casting_load.py --in-process [--ballots 500] [--profile] # server CPU per step
+
+``--in-process`` calls the Django WSGI handler directly (no server, no network) for the same
+two POSTs per ballot and prints the CPU milliseconds (``time.process_time``) and the SQL
+statements of each step; ``--profile`` adds a cProfile of the measured ballots.
 
 Creates and drops the database ``test_<name>_budgets_load``; the servers listen on free ports
 (never 8000). The client is one asyncio process over keep-alive HTTP/1.1 connections (one per
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
 import re
 import secrets
@@ -66,10 +72,16 @@ def main() -> int:
     parser.add_argument("--floor", nargs="?", const="bare", choices=["bare", "platform"],
                         help="serve the trivial view of budgets_floor_urls instead (bare: "
                              "session, common and CSRF middleware; platform: all of ours)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="time the two steps in this process (WSGI handler, no server)")
+    parser.add_argument("--ballots", type=int, default=500, help="with --in-process")
+    parser.add_argument("--profile", action="store_true", help="with --in-process: cProfile")
     args = parser.parse_args()
     if args.quick:
         args.voters, args.seconds = 40, 15
-
+    if args.in_process:
+        os.environ.update(PARLONS_TRUSTED_PROXY="1", ALLOWED_HOSTS="127.0.0.1")
+        return on_scratch_postgres("budgets_cpu", lambda _database: in_process(args))
     return on_scratch_postgres("budgets_load", lambda database: run(args, database))
 
 
@@ -195,7 +207,8 @@ def _report(args, budget, result: dict, monitor: CPUMonitor) -> int:
     print(f"CPU seconds: servers {servers:.1f}, PostgreSQL backends {database:.1f}, client "
           f"{client:.1f}; per acknowledged ballot: servers {1000 * servers / n:.1f} ms, "
           f"PostgreSQL {1000 * database / n:.1f} ms, client {1000 * client / n:.1f} ms, all "
-          f"{1000 * (servers + database + client) / n:.1f} ms (500/s on 2 cores: 4 ms)")
+          f"{1000 * (servers + database + client) / n:.1f} ms (500/s on 2 cores: 4 ms); "
+          f"{monitor.backends()} PostgreSQL backends seen")
     return 1 if lost or duplicated else 0
 
 
@@ -251,6 +264,10 @@ class CPUMonitor:
     def _delta(self, kind: str) -> float:
         return sum(cpu - self.base.get(key, 0.0) for key, cpu in self.seen.items()
                    if key[0] == kind)
+
+    def backends(self) -> int:
+        """PostgreSQL backends (connections) seen during the run."""
+        return sum(1 for key in self.seen if key[0] == "db")
 
     def servers_cpu(self) -> float:
         return self._delta("app")
@@ -329,6 +346,122 @@ async def _load(args, ports, servers, path, project_ids, codes) -> dict:
         kill.cancel()
     out["client_cpu"] = time.process_time() - cpu0
     return out
+
+
+# --- in process: the server's CPU per step, without server nor network ---------------------
+
+WARM_UP = 50
+
+
+def in_process(args) -> int:
+    """Cast ``args.ballots`` ballots through the WSGI handler after a warm-up; print the CPU
+    milliseconds and SQL statements of the review and confirm steps (and a profile)."""
+    import cProfile
+    import pstats
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    space, component, budget, project_ids, codes = seed(WARM_UP + args.ballots)
+    path = f"/participer/{space.slug}/c/{component.pk}/"
+    query = f"v=code&b={budget.pk}"
+    handler, counter = WSGIHandler(), StatementCounter()
+    cast = _Caster(handler, path, query, project_ids, codes)
+    for n in range(WARM_UP):
+        cast(n)
+    cpu: list[list[float]] = [[], [], []]
+    statements = [0, 0]
+    profile = cProfile.Profile(time.process_time) if args.profile else None
+    with connection.execute_wrapper(counter):
+        for n in range(WARM_UP, WARM_UP + args.ballots):
+            steps = cast(n, counter, profile)
+            for step, (seconds, count) in enumerate(steps):
+                cpu[step].append(seconds)
+                statements[step] += count
+            cpu[2].append(steps[0][0] + steps[1][0])
+    _check_in_process(budget, WARM_UP + args.ballots)
+    n = args.ballots
+    print(f"in process, PostgreSQL, {n} ballots after {WARM_UP} (voting codes, 1 project); "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print("| step | CPU ms per request, mean | median | SQL statements per request |\n"
+          "|---|---|---|---|")
+    for name, step in (("review", 0), ("confirm", 1), ("ballot", 2)):
+        count = statements[step] / n if step < 2 else sum(statements) / n
+        print(f"| {name} | {1000 * sum(cpu[step]) / n:.2f} | "
+              f"{1000 * percentile(cpu[step], 0.5):.2f} | {count:.1f} |")
+    if profile is not None:
+        stats = pstats.Stats(profile)
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(30)
+    return 0
+
+
+class StatementCounter:
+    """Counts the SQL statements (``execute_wrapper``)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+class _Caster:
+    """The review then confirm POSTs of voter ``n``, as the load client sends them."""
+
+    def __init__(self, handler, path: str, query: str, project_ids, codes) -> None:
+        self.handler, self.path, self.query = handler, path, query
+        self.project_ids, self.codes = project_ids, codes
+
+    def __call__(self, n: int, counter=None, profile=None) -> list[tuple[float, int]]:
+        token = secrets.token_hex(16)
+        address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+        form = {"code": self.codes[n], "project": [str(self.project_ids[n % 20])]}
+        out = []
+        body = self._post({**form, "step": "review"}, token, address, counter, profile, out)
+        receipt = RECEIPT.search(body).group(1).decode()
+        body = self._post({**form, "step": "confirm", "receipt": receipt}, token, address,
+                          counter, profile, out)
+        if ACK not in body:
+            raise SystemExit(f"ballot {n} refused")
+        return out
+
+    def _post(self, data, token, address, counter, profile, out) -> bytes:
+        payload = urlencode(data, doseq=True).encode()
+        environ = {
+            "REQUEST_METHOD": "POST", "PATH_INFO": self.path, "QUERY_STRING": self.query,
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1",
+            "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(payload),
+            "wsgi.errors": sys.stderr, "CONTENT_LENGTH": str(len(payload)),
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "HTTP_COOKIE": f"csrftoken={token}", "HTTP_X_CSRFTOKEN": token,
+            "HTTP_X_FORWARDED_FOR": address}
+        statuses = []
+        before = counter.count if counter else 0
+        if profile is not None:
+            profile.enable()
+        cpu0 = time.process_time()
+        response = self.handler(environ, lambda status, headers: statuses.append(status))
+        body = b"".join(response)
+        response.close()
+        cpu = time.process_time() - cpu0
+        if profile is not None:
+            profile.disable()
+        if not statuses[0].startswith("200"):
+            raise SystemExit(f"{data['step']}: {statuses[0]}")
+        out.append((cpu, (counter.count - before) if counter else 0))
+        return body
+
+
+def _check_in_process(budget, expected: int) -> None:
+    from parlons.platform.budgets.models import Ballot, VoterRecord
+
+    ballots = Ballot.objects.filter(budget=budget).count()
+    records = VoterRecord.objects.filter(budget=budget).count()
+    if ballots != expected or records != expected:
+        raise SystemExit(f"{ballots} ballots, {records} voters: {expected} expected")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ class BudgetsConfig(AppConfig):
     def ready(self) -> None:
         from parlons.platform.accounts import personal_data
         from parlons.platform.budgets import checks, demo, services, views  # noqa: F401
+        from parlons.platform.budgets.models import Budget, BudgetProject
+        from parlons.platform.common import localcache
         from parlons.platform.spaces import registry
         from parlons.platform.web.demo import register_loader
 
@@ -25,6 +27,7 @@ class BudgetsConfig(AppConfig):
         personal_data.register("budgets", export=services.export_personal_data,
                                anonymise=services.anonymise_personal_data)
         register_loader(demo.load)
+        localcache.watch(Budget, BudgetProject)  # selectors.ballot_budget, ballot_projects
         _schedule_periodic_tasks()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -15,6 +17,7 @@ from parlons.platform.budgets.models import (
     Review,
     VotingCode,
 )
+from parlons.platform.common import localcache
 from parlons.platform.spaces.models import Component
 
 
@@ -38,6 +41,44 @@ def get_project(component: Component, project_id) -> BudgetProject:
         project_id = 0
     return get_object_or_404(BudgetProject.objects.select_related("budget", "area", "author"),
                              budget__component=component, pk=project_id)
+
+
+class BallotProject(NamedTuple):
+    """A project on a budget's ballot, as the voting steps check and show it."""
+
+    pk: int
+    title: str
+    cost: int
+
+
+def ballot_budget(component: Component, budget_id) -> Budget | None:
+    """The budget ``budget_id`` of ``component`` (None if there is none), without its results,
+    with ``component`` as its component: what the voting steps read.
+
+    Kept per process (``common.localcache``: no query while no budget or project changed); the
+    key is the component, itself read from the request's organisation, so that no copy serves
+    another organisation. Each call returns its own copy."""
+    try:
+        wanted = int(budget_id)
+    except (TypeError, ValueError):
+        return None
+    key = ("budgets:budget", component.space_id, component.pk, wanted)
+    try:
+        budget = localcache.get_or_load(key, lambda: Budget.objects.defer("results").get(
+            component_id=component.pk, pk=wanted))
+    except Budget.DoesNotExist:  # not kept: a stream of wrong numbers would evict the rest
+        return None
+    budget.component = component
+    return budget
+
+
+def ballot_projects(budget: Budget) -> dict[int, BallotProject]:
+    """The projects on ``budget``'s ballot (feasible), by id; kept per process as
+    ``ballot_budget`` (authorization and "who voted" are never kept)."""
+    return localcache.get_or_load(
+        ("budgets:ballot", budget.component_id, budget.pk),
+        lambda: {p.pk: BallotProject(p.pk, p.title, p.cost) for p in votable_projects(budget)
+                 .only("pk", "budget", "title", "estimated_cost", "reviewed_cost")})
 
 
 def votable_projects(budget: Budget) -> QuerySet[BudgetProject]:

@@ -29,6 +29,7 @@ from parlons.platform.budgets.models import (
     Review,
     VoterRecord,
 )
+from parlons.platform.common import localcache
 from parlons.platform.common.html import sanitize_html
 from parlons.platform.spaces.models import Component
 
@@ -117,7 +118,8 @@ def freeze(budget: Budget) -> None:
     """Freeze the rules (idempotent; called when the first ballot is cast or by an admin)."""
     if budget.frozen_at is None:
         now = timezone.now()
-        Budget.objects.filter(pk=budget.pk, frozen_at__isnull=True).update(frozen_at=now)
+        if Budget.objects.filter(pk=budget.pk, frozen_at__isnull=True).update(frozen_at=now):
+            localcache.invalidate()  # update() sends no signal (ADR 0002)
         budget.frozen_at = Budget.objects.values_list("frozen_at", flat=True).get(pk=budget.pk)
 
 
@@ -318,9 +320,10 @@ def clean_choices(budget: Budget, raw: dict) -> dict[int, int]:
             raise ValidationError(_("Points cannot be negative."))
         if points:
             choices[pid] = points
-    projects = {p.pk: p for p in budget.projects.filter(pk__in=choices,
-                                                        state=BudgetProject.State.FEASIBLE)}
-    if len(projects) != len(choices):
+    from parlons.platform.budgets import selectors
+
+    projects = selectors.ballot_projects(budget)  # the feasible ones, kept per process
+    if any(pid not in projects for pid in choices):
         raise ValidationError(_("The ballot names a project that is not on this budget's "
                                 "ballot."))
     if not choices:
@@ -380,9 +383,18 @@ def identity_key(text: str) -> str:
 def _rules_of(budget: Budget, component: Component | None) -> Budget:
     """The budget's row as stored (its rules, never a caller's stale copy). ``component``:
     the one the calling view read for this request (its phases and steps loaded, so the
-    permission checks query nothing more); without it the component is read too."""
+    permission checks query nothing more); without it the component is read too.
+
+    Once frozen (from the first ballot on) the rules never change: the per-process copy
+    (``selectors.ballot_budget``) is then the stored row, and no query is needed."""
     if component is None:
         return _fresh(budget)
+    from parlons.platform.budgets import selectors
+
+    if budget.component_id == component.pk:
+        kept = selectors.ballot_budget(component, budget.pk)
+        if kept is not None and kept.frozen_at is not None:
+            return kept
     fresh = Budget.objects.get(pk=budget.pk)
     if fresh.component_id != component.pk:
         return _fresh(budget)
@@ -414,6 +426,44 @@ def _claim_voter_record(budget: Budget, voter_key: str, user, channel: str, stat
             [row[0], budget.pk, voter_key, getattr(user, "pk", None), channel, station, today])
         return record, True
     return VoterRecord.objects.select_for_update().get(budget=budget, voter_key=voter_key), False
+
+
+def _insert_ballot(ballot: Ballot, choices: dict[int, int]) -> Ballot | None:
+    """Insert a new ``ballot`` and its ``choices``; None (nothing inserted) when a ballot with
+    its receipt, or this voter's ballot, is already in the box.
+
+    On PostgreSQL one statement (``INSERT … ON CONFLICT DO NOTHING`` of the ballot, its choices
+    inserted in the same statement only if it was); elsewhere the ORM, in a savepoint."""
+    from django.db import connection
+
+    rows = sorted(choices.items())
+    if connection.vendor != "postgresql" or not rows:
+        try:
+            with transaction.atomic():
+                ballot.save(force_insert=True)
+        except IntegrityError:
+            return None
+        _write_choices(ballot, choices, replace=False)
+        return ballot
+    values = ", ".join(["(%s::bigint, %s::integer)"] * len(rows))
+    ballots, choice_rows = Ballot._meta.db_table, BallotChoice._meta.db_table
+    sql = (f"WITH ballot AS (INSERT INTO {ballots} (id, budget_id, voter_id, channel,"  # noqa: S608
+           " station, receipt_hash, created_on, updated_on) VALUES (%s, %s, %s, %s, %s, %s,"
+           " %s, %s) ON CONFLICT DO NOTHING RETURNING id),"  # names and placeholders only
+           f" choice AS (INSERT INTO {choice_rows} (ballot_id, project_id, points)"
+           " SELECT ballot.id, c.project_id, c.points FROM ballot,"
+           f" (VALUES {values}) AS c (project_id, points))"
+           " SELECT count(*) FROM ballot")
+    day = connection.ops.adapt_datefield_value
+    params = [ballot.pk, ballot.budget_id, ballot.voter_id, ballot.channel, ballot.station,
+              ballot.receipt_hash, day(ballot.created_on), day(ballot.updated_on)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + [value for row in rows for value in row])
+        inserted = cursor.fetchone()[0]
+    if not inserted:
+        return None
+    ballot._state.adding, ballot._state.db = False, connection.alias
+    return ballot
 
 
 def _write_choices(ballot: Ballot, choices: dict[int, int], replace: bool) -> None:
@@ -478,16 +528,12 @@ def _record(budget: Budget, voter_key: str, user, choices: dict[int, int], code:
         if ballot is None and not created:  # the same person voted with a code or by an agent
             raise ValidationError(_("You have already voted in this budget."))
     if ballot is None:
-        try:
-            with transaction.atomic():
-                ballot = Ballot.objects.create(
-                    budget=budget, voter=None if budget.secret_ballot else user,
-                    channel=channel, station=station, receipt_hash=digest,
-                    created_on=today, updated_on=today)
-        except IntegrityError as error:
+        ballot = _insert_ballot(Ballot(
+            budget=budget, voter=None if budget.secret_ballot else user, channel=channel,
+            station=station, receipt_hash=digest, created_on=today, updated_on=today), choices)
+        if ballot is None:  # its receipt is already in the box
             raise ValidationError(_("The ballot form was altered or has expired: please "
-                                    "start again.")) from error
-        _write_choices(ballot, choices, replace=False)
+                                    "start again."))
         return ballot
     if ballot.receipt_hash != digest and Ballot.objects.filter(receipt_hash=digest).exists():
         raise ValidationError(_("The ballot form was altered or has expired: please start "
@@ -913,7 +959,8 @@ def export_personal_data(user) -> dict:
 
 
 def anonymise_personal_data(user) -> None:
-    BudgetProject.objects.filter(author=user).update(author=None)
+    if BudgetProject.objects.filter(author=user).update(author=None):
+        localcache.invalidate()  # update() sends no signal (ADR 0002)
     Eligibility.objects.filter(user=user).delete()
     Ballot.objects.filter(voter=user).update(voter=None)
     VoterRecord.objects.filter(user=user).update(user=None)

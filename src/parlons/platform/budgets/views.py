@@ -230,12 +230,10 @@ def _choices_from(request, budget: Budget) -> dict:
 
 def _basket(budget: Budget, choices: dict) -> dict:
     """The ticked projects that are on the ballot, their cost and what is left."""
-    ids = [int(key) for key in choices if str(key).isdigit()]
-    projects = {str(p.pk): p for p in selectors.votable_projects(budget).filter(pk__in=ids)
-                .only("pk", "budget", "title", "estimated_cost", "reviewed_cost")} if ids else {}
+    projects = selectors.ballot_projects(budget) if choices else {}  # kept per process
     chosen = []
     for key, points in choices.items():
-        project = projects.get(str(key))
+        project = projects.get(int(key)) if str(key).isdigit() else None
         try:
             points = int(points)
         except (TypeError, ValueError):
@@ -376,17 +374,12 @@ def vote_with_code(request, component, context):
 
 def _open_budget(component, voting_code, budget_id) -> Budget:
     """The budget ``budget_id`` of ``component`` (404 if none) if it is open to the holder of
-    ``voting_code`` (403 if not); one narrow read."""
-    try:
-        wanted = int(budget_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    budget = next(iter(Budget.objects.filter(component=component, pk=wanted)), None)
+    ``voting_code`` (403 if not); the budget is kept per process, the check is not."""
+    budget = selectors.ballot_budget(component, budget_id)
     if budget is None:
         raise Http404
     if not selectors.may_vote_in(component, budget, voting_code.area_id, voting_code.voter_key):
         raise PermissionDenied
-    budget.component = component
     return budget
 
 

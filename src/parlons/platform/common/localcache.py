@@ -1,12 +1,14 @@
-"""Per-process caches of rows that rarely change (organisations, spaces, phases, components),
-kept correct across several application servers by one shared generation token.
+"""Per-process caches of rows that rarely change (organisations, spaces, phases, components;
+budgets and the projects on their ballots, see ``watch``), kept correct across several
+application servers by one shared generation token.
 
 Every request reads the token once from the shared cache (Redis in production: one GET);
 a process keeps its copies only while the token is the one they were read under. Saving or
 deleting one of the watched models (``post_save``, ``post_delete``, ``m2m_changed``) replaces
 the token, at once and again when the transaction commits, so every server drops its copies.
-Changes made with ``QuerySet.update()`` send no signal: copies also expire after
-``PARLONS_LOCAL_CACHE_SECONDS`` (default 30) seconds, the bound on staleness for them.
+Changes made with ``QuerySet.update()`` send no signal: whoever writes so calls
+``invalidate()`` (ADR 0002); copies also expire after ``PARLONS_LOCAL_CACHE_SECONDS``
+(default 30) seconds, the bound on staleness for a forgotten one.
 
 Each reader gets its own copy (unpickled from bytes), so a view may change what it got.
 """
@@ -98,15 +100,24 @@ def _on_change(sender, **kwargs) -> None:
     invalidate()
 
 
+def watch(*models) -> None:
+    """Drop every copy whenever a row of ``models`` is saved or deleted (an app whose rows are
+    kept in these caches calls this from its ``ready``; ``QuerySet.update()`` on them must
+    call :func:`invalidate` itself)."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in models:
+        post_save.connect(_on_change, sender=model, dispatch_uid=f"localcache-save-{model}")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"localcache-del-{model}")
+
+
 def connect_signals() -> None:
     """Watch the models whose rows the per-process caches hold (called from ``ready``)."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from django.db.models.signals import m2m_changed
 
     from parlons.platform.organisations.models import Area, Organisation, Theme
     from parlons.platform.spaces.models import Component, ComponentStep, Phase, Space
 
-    for model in (Organisation, Area, Theme, Space, Phase, Component, ComponentStep):
-        post_save.connect(_on_change, sender=model, dispatch_uid=f"localcache-save-{model}")
-        post_delete.connect(_on_change, sender=model, dispatch_uid=f"localcache-del-{model}")
+    watch(Organisation, Area, Theme, Space, Phase, Component, ComponentStep)
     for through in (Space.themes.through, Space.areas.through):
         m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"localcache-m2m-{through}")
