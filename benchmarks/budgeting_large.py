@@ -2,7 +2,7 @@
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/budgeting_large.py [--quick]
         [--files Poland_Warszawa_2026,Poland_Lodz_2022] [--rules greedy,mes,mes-add1u]
-        [--cap 600] [--no-peer]
+        [--cap 600] [--no-peer] [--src DIR]
 
 For each instance and rule, both sides run in a fresh subprocess (reading the file + tallying),
 so that wall time, CPU time and peak memory (``ru_maxrss`` of the child) are comparable. Two
@@ -14,7 +14,9 @@ pabutools gets its best setting: the merged-ballot multiprofile and float arithm
 capped at ``--cap`` CPU seconds (10 minutes by default). Rules: ``greedy`` (greedy utilitarian
 welfare, cost satisfaction), ``mes`` (Equal Shares, cost utilities, no completion),
 ``mes-add1u`` (Add1 stopping at the first exhaustive outcome, then utilitarian greedy: the
-equalshares.net default). Winners are compared.
+equalshares.net default). Winners are compared. ``--src`` runs our side from another source
+tree (e.g. ``git archive HEAD src | tar -x -C /tmp/old`` then ``--src /tmp/old/src --no-peer``),
+to compare two versions of the engine under the same load.
 """
 
 from __future__ import annotations
@@ -129,6 +131,7 @@ def main() -> int:
     parser.add_argument("--cap", type=int, default=600, help="CPU seconds per pabutools run")
     parser.add_argument("--quick", action="store_true", help="Warszawa 2026 only, cap 120 s")
     parser.add_argument("--no-peer", action="store_true", help="skip pabutools")
+    parser.add_argument("--src", default=str(ROOT / "src"), help="our source tree")
     args = parser.parse_args()
     files = args.files.split(",")
     cap = args.cap
@@ -148,7 +151,7 @@ def main() -> int:
         plain = Path(tmp.name) / f"{name}.pb"
         plain.write_bytes(gzip.decompress(Path(path).read_bytes()))
         for rule in args.rules.split(","):
-            ours = run_child(OURS.format(src=str(ROOT / "src"), path=str(plain), rule=rule),
+            ours = run_child(OURS.format(src=args.src, path=str(plain), rule=rule),
                              3600)
             peer = ({"status": "skipped"} if args.no_peer else
                     run_child(PEER.format(path=str(plain), rule=rule), cap))

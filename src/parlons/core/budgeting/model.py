@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from operator import eq, itemgetter
 
 Number = int | Fraction
+
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 #: Ballot types of the Pabulib format.
 VOTE_TYPES = ("approval", "choose-1", "cumulative", "scoring", "ordinal")
@@ -79,24 +82,54 @@ class Profile:
                  ballots: list[Ballot], voter_ballot: list[int]) -> None:
         self.vote_type = vote_type
         self.columns = columns
-        self.voter_ballot = voter_ballot
+        self._voter_ballot: list[int] | None = voter_ballot
+        #: for a profile read from a file: each voter's ballot key and the keys' ballot
+        #: indexes, from which ``voter_ballot`` is built on first use
+        self._voter_keys: tuple[list, dict] | None = None
         self._ballots: list[Ballot] | None = ballots
         #: the distinct ballots as columns (projects, multiplicities), for ballots without
         #: points read from a file: the :class:`Ballot` objects are built on first use only
         self._sets: tuple[list[tuple[str, ...]], list[int]] | None = None
+        #: with ``_sets``: the points of each distinct ballot (cumulative and scoring files)
+        self._set_points: list[tuple] | None = None
         self._voters: list[Voter] | None = voters
-        self._rows: tuple[list[str], Sequence[int]] | None = None
+        #: the voters' ``;``-joined rows (or a function giving them) and their line numbers
+        self._rows: tuple[list[str] | Callable[[], list[str]], Sequence[int]] | None = None
+
+    @property
+    def voter_ballot(self) -> list[int]:
+        if self._voter_ballot is None:
+            keys, index = self._voter_keys or ([], {})
+            self._voter_ballot, self._voter_keys = list(map(index.__getitem__, keys)), None
+        return self._voter_ballot
+
+    @voter_ballot.setter
+    def voter_ballot(self, value: list[int]) -> None:
+        self._voter_ballot, self._voter_keys = value, None
+
+    def set_voter_keys(self, keys: list, index: dict) -> None:
+        """Give ``voter_ballot`` lazily: voter ``v`` casts ballot ``index[keys[v]]``."""
+        self._voter_ballot, self._voter_keys = None, (keys, index)
+
+    def _row_lines(self) -> list[str]:
+        lines = self._rows[0] if self._rows is not None else []
+        if callable(lines):
+            lines = lines()
+            self._rows = (lines, self._rows[1])
+        return lines
 
     @property
     def ballots(self) -> list[Ballot]:
         if self._ballots is None:
             sets, counts = self._sets or ([], [])
-            self._ballots = [_ballot(p, None, c) for p, c in zip(sets, counts, strict=True)]
+            points = self._set_points or [None] * len(sets)
+            self._ballots = [_ballot(p, x, c)
+                             for p, x, c in zip(sets, points, counts, strict=True)]
         return self._ballots
 
     @ballots.setter
     def ballots(self, value: list[Ballot]) -> None:
-        self._ballots, self._sets = value, None
+        self._ballots, self._sets, self._set_points = value, None, None
 
     def ballot_projects(self) -> list[tuple[str, ...]]:
         """The projects named on each distinct ballot (as ``ballots[i].projects``)."""
@@ -107,7 +140,7 @@ class Profile:
     def ballot_points(self) -> list[tuple | None]:
         """The points of each distinct ballot (as ``ballots[i].points``)."""
         if self._sets is not None:
-            return [None] * len(self._sets[0])
+            return self._set_points or [None] * len(self._sets[0])
         return [b.points for b in self.ballots]
 
     def multiplicities(self) -> list[int]:
@@ -122,28 +155,32 @@ class Profile:
         return len(self._sets[0]) if self._sets is not None else len(self.ballots)
 
     @classmethod
-    def from_lines(cls, vote_type: str, columns: list[str], lines: list[str],
-                   line_numbers: Sequence[int], ballots: list[Ballot],
-                   voter_ballot: list[int]) -> Profile:
-        """A profile whose voters are the ``;``-separated ``lines`` (no quoting), built lazily."""
+    def from_lines(cls, vote_type: str, columns: list[str],
+                   lines: list[str] | Callable[[], list[str]], line_numbers: Sequence[int],
+                   ballots: list[Ballot], voter_ballot: list[int]) -> Profile:
+        """A profile whose voters are the ``;``-separated ``lines`` (no quoting), built lazily
+        (``lines`` may be a function giving them, called on first use)."""
         profile = cls(vote_type, columns, [], ballots, voter_ballot)
         profile._voters = None
         profile._rows = (lines, line_numbers)
         return profile
 
     @classmethod
-    def from_sets(cls, vote_type: str, columns: list[str], lines: list[str],
+    def from_sets(cls, vote_type: str, columns: list[str],
+                  lines: list[str] | Callable[[], list[str]],
                   line_numbers: Sequence[int], sets: list[tuple[str, ...]], counts: list[int],
-                  voter_ballot: list[int]) -> Profile:
-        """:meth:`from_lines` with ballots without points given as columns."""
+                  voter_ballot: list[int], points: list[tuple] | None = None) -> Profile:
+        """:meth:`from_lines` with the distinct ballots given as columns: projects,
+        multiplicities and, for ballots with points, ``points``."""
         profile = cls.from_lines(vote_type, columns, lines, line_numbers, [], voter_ballot)
-        profile._ballots, profile._sets = None, (sets, counts)
+        profile._ballots, profile._sets, profile._set_points = None, (sets, counts), points
         return profile
 
     @property
     def voters(self) -> list[Voter]:
         if self._voters is None:
-            lines, numbers = self._rows or ([], [])
+            lines = self._row_lines()
+            numbers = self._rows[1] if self._rows is not None else []
             columns = self.columns
             id_col = columns.index("voter_id")
             voters = []
@@ -164,7 +201,7 @@ class Profile:
             return [""] * len(self.voter_ballot)
         if self._rows is not None:
             i = self.columns.index(name)
-            return [line.split(";")[i] for line in self._rows[0]]
+            return [line.split(";")[i] for line in self._row_lines()]
         return [v.fields.get(name, "") for v in self.voters]
 
     @property
@@ -203,8 +240,7 @@ def merge_ballots(
         if points is None:
             key = (projects if ordered else tuple(sorted(projects)), None)
         else:
-            pairs = sorted(zip(projects, points, strict=False)) if not ordered else list(zip(projects, points, strict=False))
-            key = (tuple(p for p, _ in pairs), tuple(x for _, x in pairs))
+            key = _points_key(projects, points, ordered)
         i = index.get(key)
         if i is None:
             i = len(keys)
@@ -213,8 +249,20 @@ def merge_ballots(
             counts.append(0)
         counts[i] += 1 if multiplicities is None else multiplicities[e]
         voter_ballot.append(i)
-    ballots = [Ballot(k[0], k[1], c) for k, c in zip(keys, counts, strict=False)]
+    ballots = [_ballot(k[0], k[1], c) for k, c in zip(keys, counts, strict=False)]
     return ballots, voter_ballot
+
+
+def _points_key(projects: Sequence[str], points: Sequence, ordered: bool) -> tuple:
+    """(projects, points) of a ballot with points as tuples: pairs sorted by project unless
+    ``ordered``, cut to the shorter of the two."""
+    if len(projects) != len(points):
+        n = min(len(projects), len(points))
+        projects, points = projects[:n], points[:n]
+    if ordered or len(projects) < 2:
+        return (tuple(projects), tuple(points))
+    named, values = zip(*sorted(zip(projects, points, strict=True)), strict=True)
+    return (named, values)
 
 
 def _ballot(projects: tuple[str, ...], points: tuple | None, multiplicity: int) -> Ballot:
@@ -232,12 +280,38 @@ def _merge_sets(vote_type: str, entries: list[tuple[str, ...]],
     return [_ballot(key, None, c) for key, c in zip(keys, counts, strict=True)], voter_ballot
 
 
+def merge_points(vote_type: str, projects: list[tuple[str, ...]], points: list[tuple],
+                 multiplicities: list[int]
+                 ) -> tuple[list[tuple[str, ...]], list[tuple], list[int], list[int]]:
+    """:func:`merge_ballots` for ballots with points given as columns of tuples (each
+    ballot's projects and points of the same length), with C-level loops: the distinct
+    ballots' projects, points and multiplicities, and each entry's ballot index."""
+    keys = list(zip(projects, points, strict=True))
+    if vote_type != "ordinal":  # (project, points) pairs sorted, as merge_ballots does
+        in_order = map(eq, map(tuple, map(sorted, map(set, projects))), projects)
+        for i in [i for i, ok in enumerate(in_order) if not ok]:  # not strictly increasing
+            keys[i] = _points_key(projects[i], points[i], False)
+    position = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    if len(position) == len(keys):  # nothing to merge
+        index, counts = list(range(len(keys))), list(multiplicities)
+    else:
+        index = list(map(position.__getitem__, keys))
+        counts = [0] * len(position)
+        for i, m in zip(index, multiplicities, strict=True):
+            counts[i] += m
+    return list(map(_FIRST, position)), list(map(_SECOND, position)), counts, index
+
+
 def merge_sets(vote_type: str, entries: list[tuple[str, ...]], multiplicities: list[int] | None
                ) -> tuple[list[tuple[str, ...]], list[int], list[int]]:
     """Merge ballots without points given by their projects: the distinct ballots' projects,
     their multiplicities and each entry's ballot index."""
     keys = entries if vote_type == "ordinal" else list(map(tuple, map(sorted, entries)))
-    position = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    distinct = dict.fromkeys(keys)
+    if len(distinct) == len(keys):  # nothing to merge
+        counts = [1] * len(keys) if multiplicities is None else list(multiplicities)
+        return list(keys), counts, list(range(len(keys)))
+    position = {key: i for i, key in enumerate(distinct)}
     voter_ballot = list(map(position.__getitem__, keys))
     counts = [0] * len(position)
     if multiplicities is None:

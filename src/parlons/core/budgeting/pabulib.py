@@ -7,18 +7,22 @@ mark, CRLF line endings and gzip compression (``.gz``) are accepted.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from parlons.core.budgeting.fastvotes import plain_keys
 from parlons.core.budgeting.model import (
     Instance,
     Number,
@@ -26,6 +30,7 @@ from parlons.core.budgeting.model import (
     Project,
     Voter,
     merge_ballots,
+    merge_points,
     merge_sets,
 )
 
@@ -66,18 +71,22 @@ def format_number(value: Number) -> str:
     return str(value)
 
 
+def _open_bytes(path: str | Path) -> bytes:
+    data = Path(path).read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
 def _open_text(path: str | Path) -> str:
-    path = Path(path)
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    text = data.decode("utf-8-sig")
-    return text
+    return _open_bytes(path).decode("utf-8-sig")
 
 
 def read_pabulib(path: str | Path) -> tuple[Instance, Profile]:
     """Read a ``.pb`` or ``.pb.gz`` file; raises :class:`PabulibError` naming the line."""
-    return parse_pabulib(_open_text(path))
+    data = _open_bytes(path)
+    text = data.decode("utf-8-sig")  # decodes, and so checks, the whole file
+    if text.startswith("\ufeff"):  # a second byte-order mark: no byte offsets
+        return parse_pabulib(text)
+    return _parse(text, data, len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -105,10 +114,18 @@ def _rows_of(text: str, end: list[int]) -> Iterator[str]:
         pos = stop
 
 
-def parse_pabulib(text: str) -> tuple[Instance, Profile]:
-    """Parse the text of a Pabulib file."""
+def parse_pabulib(text: str, fast: bool = True) -> tuple[Instance, Profile]:
+    """Parse the text of a Pabulib file (``fast=False``: never the fast path of a plain VOTES
+    section, see :mod:`parlons.core.budgeting.fastvotes`; the result is the same)."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    return _parse(text, None, 0, fast)
+
+
+def _parse(text: str, data: bytes | None, skip: int,
+           fast: bool = True) -> tuple[Instance, Profile]:
+    """Parse ``text``; ``data``: the bytes it was decoded from, after ``skip`` bytes (a
+    byte-order mark), for the fast path of the VOTES section, or ``None`` (encoded then)."""
     end = [0]  # where the csv reader has read up to
     reader = csv.reader(_rows_of(text, end), delimiter=";", quotechar='"')
     section = None
@@ -117,7 +134,7 @@ def parse_pabulib(text: str) -> tuple[Instance, Profile]:
     projects: dict[str, Project] = {}
     project_columns: list[str] = []
     vote_columns: list[str] = []
-    votes: tuple[list[str], Sequence[int], list | None] | None = None
+    votes: _PlainVotes | tuple[list[str], Sequence[int], list | None] | None = None
     for row in reader:
         line = reader.line_num
         if not row or (len(row) == 1 and row[0].strip() == ""):
@@ -140,7 +157,9 @@ def parse_pabulib(text: str) -> tuple[Instance, Profile]:
                 if "voter_id" not in header or "vote" not in header:
                     raise PabulibError(f"line {line}: VOTES header needs voter_id and vote")
                 wanted = _wanted(header, meta.get("vote_type", "approval"))
-                votes = _vote_lines(text, end[0], line + 1, len(header), wanted, reader)
+                votes = (fast and _plain_votes(text, data, skip, end[0], line + 1, len(header),
+                                               wanted)
+                         or _vote_lines(text, end[0], line + 1, len(header), wanted, reader))
                 break
             continue
         if section == "META":
@@ -173,6 +192,8 @@ def parse_pabulib(text: str) -> tuple[Instance, Profile]:
     except (ValueError, ZeroDivisionError):
         raise PabulibError(f"META budget is not a number: {meta['budget']!r}") from None
     instance = Instance(meta, budget, projects, project_columns)
+    if isinstance(votes, _PlainVotes):
+        return instance, _profile_of_plain(instance, vote_columns, votes)
     lines, numbers, keys = votes or ([], [], [])
     return instance, _profile_of_lines(instance, vote_columns, lines, numbers, keys)
 
@@ -275,42 +296,162 @@ def _profile_of_lines(instance: Instance, columns: list[str], lines: list[str],
     """Merge identical ballots straight from the VOTES lines: each distinct vote text (and
     points text) is parsed once; ballots keep the order of their first voter. ``keys``: the
     lines' vote (and points) fields when already extracted."""
-    vote_type = instance.vote_type
-    wanted = _wanted(columns, vote_type)
-    with_points = len(wanted) == 2
+    wanted = _wanted(columns, instance.vote_type)
     if keys is None:
         keys = _fields("\n".join(lines), len(columns), wanted)
-    if with_points and wanted[1] < wanted[0]:
+    if len(wanted) == 2 and wanted[1] < wanted[0]:
         keys = [(vote, points) for points, vote in keys]
     counts = Counter(keys)
-    first_of = counts  # distinct texts, in order of first appearance (a dict's order)
-    if with_points:
-        entries = []
-        for vote, points in first_of:
-            projects = _projects(vote)
-            values = _points(points)
-            if len(values) != len(projects):
-                line = numbers[keys.index((vote, points))]
-                raise PabulibError(f"line {line}: {len(projects)} projects but {len(values)} "
-                                   f"points")
-            entries.append((projects, values))
+    distinct = list(counts)
+    return _merged_profile(instance, columns, lines, numbers, keys, counts, distinct,
+                           lambda k: numbers[keys.index(distinct[k])])
+
+
+@dataclass
+class _PlainVotes:
+    """A plain VOTES section (see :mod:`parlons.core.budgeting.fastvotes`): each voter's
+    ballot key (bytes of the vote to the points column), the keys' counts, the first
+    voter's line and a function giving the section's lines (for the voters, on demand)."""
+
+    keys: list[bytes]
+    counts: Counter
+    first_line: int
+    lines: Callable[[], list[str]]
+
+
+def _plain_votes(text: str, data: bytes | None, skip: int, start: int, first_line: int,
+                 width: int, wanted: list[int]) -> _PlainVotes | None:
+    """The fast path of the VOTES section (``text[start:]``), or ``None`` when it is not
+    plain. Without ``data`` the section is encoded to UTF-8 first."""
+    if data is None:
+        try:
+            data, offset = text[start - 1:].encode("utf-8"), 1
+        except UnicodeEncodeError:  # lone surrogates: the general path keeps them
+            return None
     else:
-        joined = "".join(first_of)
-        if " " in joined or not joined.isprintable():
-            sets = [_projects(vote) for vote in first_of]
-        else:  # the usual case: no blank to strip
-            sets = [tuple(vote.split(",")) if vote else () for vote in first_of]
-        merged, multiplicities, index = merge_sets(vote_type, sets,
-                                                   list(counts.values()))
-        ballot_of = dict(zip(first_of, index, strict=True))
-        voter_ballot = list(map(ballot_of.__getitem__, keys))
-        return Profile.from_sets(vote_type, columns, lines, numbers, merged, multiplicities,
-                                 voter_ballot)
-    distinct, index = merge_ballots(vote_type, entries,
-                                    list(counts.values()))
-    ballot_of = dict(zip(first_of, index, strict=True))
-    voter_ballot = list(map(ballot_of.__getitem__, keys))
-    return Profile.from_lines(vote_type, columns, lines, numbers, distinct, voter_ballot)
+        offset = skip + len(text[:start].encode("utf-8"))
+    found = plain_keys(data, offset, width, min(wanted), max(wanted))
+    if found is None:
+        return None
+    keys, counts = found
+    return _PlainVotes(keys, counts, first_line, partial(_section_lines, text, start,
+                                                         len(keys)))
+
+
+def _section_lines(text: str, start: int, count: int) -> list[str]:
+    """The ``count`` lines of a plain VOTES section (LF or CRLF line breaks)."""
+    lines = _split_lines(text, start)
+    if lines and not lines[-1]:
+        lines.pop()  # after the last line break
+    if lines is None or len(lines) != count:  # cannot happen: the section was checked
+        raise RuntimeError(f"{count} VOTES lines expected")
+    return lines
+
+
+def _profile_of_plain(instance: Instance, columns: list[str], votes: _PlainVotes) -> Profile:
+    """The profile of a plain VOTES section: each distinct key is decoded and parsed once."""
+    wanted = _wanted(columns, instance.vote_type)
+    first = min(wanted)
+    raw = list(votes.counts)
+    distinct: list = [key.decode("utf-8") for key in raw]
+    if max(wanted) == len(columns) - 1:  # a last column keeps the CR of a CRLF line break
+        distinct = [key[:-1] if key.endswith("\r") else key for key in distinct]
+    if len(wanted) == 2:
+        v, p = wanted[0] - first, wanted[1] - first
+        distinct = [(f[v], f[p]) for f in (key.split(";") for key in distinct)]
+    numbers = range(votes.first_line, votes.first_line + len(votes.keys))
+    return _merged_profile(instance, columns, votes.lines, numbers, votes.keys, votes.counts,
+                           distinct, lambda k: numbers[votes.keys.index(raw[k])])
+
+
+def _merged_profile(instance: Instance, columns: list[str],
+                    lines: list[str] | Callable[[], list[str]], numbers: Sequence[int],
+                    keys: list, counts: Counter, distinct: list,
+                    line_of: Callable[[int], int]) -> Profile:
+    """Parse each distinct ballot text once (``distinct[k]``: the vote text, or the (vote,
+    points) texts, of the ``k``-th key of ``counts``) and merge; voter ``v`` casts the ballot
+    of ``keys[v]``. ``line_of(k)``: the line of the first voter of key ``k``."""
+    vote_type = instance.vote_type
+    multiplicity = list(counts.values())
+    if distinct and isinstance(distinct[0], tuple):
+        projects, values = _points_columns(distinct, line_of)
+        merged, points, multiplicities, index = merge_points(vote_type, projects, values,
+                                                             multiplicity)
+    else:
+        merged, multiplicities, index = merge_sets(vote_type, _vote_sets(distinct),
+                                                   multiplicity)
+        points = None
+    profile = Profile.from_sets(vote_type, columns, lines, numbers, merged, multiplicities, [],
+                                points)
+    profile.set_voter_keys(keys, dict(zip(counts, index, strict=True)))
+    return profile
+
+
+#: the ASCII characters that ``str.strip`` removes
+_ASCII_BLANKS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _has_blank(text: str) -> bool:
+    """Whether ``text`` may hold a character that ``str.strip`` removes (C-level scans for
+    ASCII text, else ``isprintable``, which every such character fails but the space)."""
+    if not text.isascii():
+        return " " in text or not text.isprintable()
+    return any(c in text for c in _ASCII_BLANKS)
+
+
+def _vote_sets(votes: list[str]) -> list[tuple[str, ...]]:
+    """The projects named by each vote text (as :func:`_projects`)."""
+    if _has_blank("".join(votes)):
+        return [_projects(vote) for vote in votes]
+    sets = list(map(tuple, map(str.split, votes, repeat(","))))  # the usual case: no blank
+    if "" in votes:
+        for i, vote in enumerate(votes):
+            if not vote:
+                sets[i] = ()
+    return sets
+
+
+def _points_columns(distinct: list[tuple[str, str]], line_of: Callable[[int], int]
+                    ) -> tuple[list[tuple[str, ...]], list[tuple]]:
+    """The projects and the points of each distinct (vote, points) text, each distinct
+    points text parsed once; on a malformed one, :func:`_points_entries` names its line."""
+    votes, texts = list(map(itemgetter(0), distinct)), list(map(itemgetter(1), distinct))
+    projects = _vote_sets(votes)
+    try:
+        values_of = {text: _points(text) for text in dict.fromkeys(texts)}
+    except (ValueError, ZeroDivisionError):
+        values_of = None
+    if values_of is not None:
+        values = list(map(values_of.__getitem__, texts))
+        if list(map(len, projects)) == list(map(len, values)):
+            return projects, values
+    entries = _points_entries(distinct, line_of)  # raises, naming the first bad line
+    return [p for p, _ in entries], [x for _, x in entries]
+
+
+def _points_entries(distinct: list[tuple[str, str]], line_of: Callable[[int], int]
+                    ) -> list[tuple[tuple[str, ...], tuple]]:
+    """(projects, points) of each distinct (vote, points) text; each distinct vote text and
+    points text is parsed once."""
+    projects_of: dict[str, tuple[str, ...]] = {}
+    points_of: dict[str, tuple] = {}
+    entries = []
+    for k, (vote, points) in enumerate(distinct):
+        projects = projects_of.get(vote)
+        if projects is None:
+            projects = projects_of[vote] = _projects(vote)
+        values = points_of.get(points)
+        if values is None:
+            try:
+                values = points_of[points] = _points(points)
+            except (ValueError, ZeroDivisionError):
+                raise PabulibError(f"line {line_of(k)}: points {points!r} are not numbers"
+                                   ) from None
+        if len(values) != len(projects):
+            raise PabulibError(f"line {line_of(k)}: {len(projects)} projects but "
+                               f"{len(values)} points")
+        entries.append((projects, values))
+    return entries
 
 
 def _projects(raw: str) -> tuple[str, ...]:

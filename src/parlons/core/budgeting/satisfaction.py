@@ -67,5 +67,9 @@ def supporters(instance: Instance, profile: Profile,
 def total_satisfaction(instance: Instance, profile: Profile, sat: str) -> dict[str, Number]:
     """Sum over voters of each project's utility."""
     weights = profile.multiplicities()
+    index = supporters(instance, profile, sat)
+    if sat in ("cost", "cardinality"):  # one utility per project: sum the weights in C
+        weight = weights.__getitem__
+        return {p: us[0] * sum(map(weight, idx)) if idx else 0 for p, (idx, us) in index.items()}
     return {p: sum(weights[i] * u for i, u in zip(idx, us, strict=True))
-            for p, (idx, us) in supporters(instance, profile, sat).items()}
+            for p, (idx, us) in index.items()}
