@@ -171,8 +171,12 @@ def main() -> None:
                 if ref is not None and len(ref) == len(probs):
                     note += f"; max |sorted - published leximin| = " \
                             f"{np.abs(np.sort(probs) - ref).max():.1e}"
-            if who == "ours" and algorithm == "nash" and "nash" in peer_min:
-                note = f"|min - peer nash| = {abs(probs.min() - peer_min['nash']):.1e}"
+            if who == "ours" and algorithm in ("maximin", "leximin"):
+                note += f"; {res['stats'].get('method', '?')}"
+            if who == "ours" and algorithm == "nash":
+                if "nash" in peer_min:
+                    note = f"|min - peer nash| = {abs(probs.min() - peer_min['nash']):.1e}"
+                note += f"; {res['stats'].get('method', '?')}"
             if algorithm == "legacy":
                 note = f"estimated over {res['stats'].get('draws')} draws " \
                        f"({res['stats'].get('dead_ends')} dead ends)"

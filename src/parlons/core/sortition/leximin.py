@@ -18,6 +18,13 @@ fixed at the stage's level (complementary slackness: they sit at that level in e
 distribution). Panels are columns: the LP only grows by columns and changes row bounds and one
 coefficient per fixed type, so HiGHS's primal simplex restarts from the previous basis, whose
 size (types + 1) does not grow with the number of panels.
+
+Before any column generation, :mod:`parlons.core.sortition.relaxation` computes the leximin
+point of the LP relaxation ``Q`` of the quota polytope (an upper bound in the leximin order)
+and tries to decompose it into panels: when it succeeds, that point is the exact leximin and
+no master LP is needed. Otherwise column generation starts from the panels found, and while
+its stages reach the relaxation's levels it fixes the relaxation's types (they sit at that
+level in every optimum of ``Q``, hence in every optimum over panels).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import numpy as np
 from parlons.core.sortition.distribution import ColumnStore, Distribution
 from parlons.core.sortition.model import Instance
 from parlons.core.sortition.oracle import INF, PanelOracle, new_highs
+from parlons.core.sortition.relaxation import QuotaRelaxation, RelaxedStage, decompose
 from parlons.core.sortition.swaps import SwapSearch
 
 PRICING_TOLERANCE = 1e-7   # a panel must beat yhat by this much to enter
@@ -39,6 +47,7 @@ KEEP_COLUMNS = 2           # the LP keeps at most this many columns per row (bey
 SMOOTHING = 0.5            # weight of the stability centre in the pricing duals (Wentges)
 HEURISTIC_STARTS = 12      # exchange climbs per pricing round, from the best known panels
 POOL_COLUMNS = 10          # improving panels of the store brought back per round
+RELAXED_TOLERANCE = 1e-7   # largest probability error accepted from the relaxation's path
 
 
 class _MasterLP:
@@ -281,13 +290,42 @@ def _price(oracle: PanelOracle, search: SwapSearch | None, store: ColumnStore, l
     return 0
 
 
+def _relaxed_distribution(instance: Instance, oracle: PanelOracle, algorithm: str,
+                          store: ColumnStore, deadline: float | None = None
+                          ) -> tuple[Distribution | None, list[RelaxedStage]]:
+    """The leximin of ``Q`` decomposed into panels, or ``None`` (panels found kept in
+    ``store``) with the relaxation's stages, which bound column generation's."""
+    start = time.perf_counter()
+    relaxation = QuotaRelaxation(oracle)
+    target, stages = relaxation.leximin()
+    found = decompose(relaxation, target, deadline=deadline)
+    weights = np.zeros(len(store) + len(found.panels))
+    for counts, weight in zip(found.panels, found.weights, strict=True):
+        weights[store.find_or_add(counts)[0]] += weight
+    if not found.complete:
+        return None, stages
+    weights = weights[:len(store)] / weights.sum()
+    reached = weights @ store.matrix
+    error = float(np.abs(reached - target / oracle.sizes).max())
+    if error > RELAXED_TOLERANCE:
+        return None, stages
+    stats = {"seconds": time.perf_counter() - start, "stages": len(stages), "lp_solves": 0,
+             "pricing_calls": oracle.calls, "panels_generated": len(store),
+             "method": "relaxation", "relaxation_error": error}
+    return Distribution(instance, algorithm, np.array(store.counts), weights, stats), stages
+
+
 def find_distribution(instance: Instance, algorithm: str = "leximin", *,
                       initial_panels: int = 3, time_limit: float | None = None,
-                      use_swaps: bool = True, max_columns: int | None = None) -> Distribution:
-    """Maximin (first stage only) or leximin distribution over feasible panels.
+                      use_swaps: bool = True, max_columns: int | None = None,
+                      relaxation: bool = True) -> Distribution:
+    """Maximin or leximin distribution over feasible panels.
 
-    ``max_columns`` caps the master LP's columns (default: ``KEEP_COLUMNS`` per row, at
-    least 100); basic columns are never deleted, so any cap gives the same optimum.
+    With ``relaxation`` (default) the leximin of the LP relaxation is tried first (see the
+    module's docstring); a leximin distribution is also a maximin one, so both algorithms
+    return it when it is exact. Column generation (maximin: first stage only) is the
+    fallback. ``max_columns`` caps the master LP's columns (default: ``KEEP_COLUMNS`` per
+    row, at least 100); basic columns are never deleted, so any cap gives the same optimum.
     """
     if algorithm not in ("maximin", "leximin"):
         raise ValueError(f"unknown algorithm {algorithm!r}")
@@ -298,6 +336,31 @@ def find_distribution(instance: Instance, algorithm: str = "leximin", *,
 
         raise infeasible_error(instance)
     store = ColumnStore(oracle.sizes)
+    bounds: list[RelaxedStage] = []
+    if relaxation:
+        deadline = None if time_limit is None else start + time_limit
+        try:
+            found, bounds = _relaxed_distribution(instance, oracle, algorithm, store, deadline)
+        except TimeoutError:
+            raise TimeoutError(f"{algorithm} did not finish within {time_limit} s") from None
+        if found is not None:
+            found.stats["seconds"] = time.perf_counter() - start
+            return found.pruned()
+    return _column_generation(instance, algorithm, oracle, store, bounds, start,
+                              initial_panels=initial_panels, time_limit=time_limit,
+                              use_swaps=use_swaps, max_columns=max_columns)
+
+
+def _column_generation(instance: Instance, algorithm: str, oracle: PanelOracle,
+                       store: ColumnStore, bounds: list[RelaxedStage], start: float, *,
+                       initial_panels: int, time_limit: float | None, use_swaps: bool,
+                       max_columns: int | None) -> Distribution:
+    """Leximin (maximin: first stage) by column generation from the panels in ``store``.
+
+    While each stage reaches the level of the relaxation's stage of the same rank (an upper
+    bound as long as the fixed types and levels agree), it ends there and fixes that stage's
+    types; from the first stage below, duals decide as usual.
+    """
     _initial_panels(oracle, store, initial_panels)
     search = SwapSearch(oracle)
     if use_swaps:
@@ -315,15 +378,19 @@ def find_distribution(instance: Instance, algorithm: str = "leximin", *,
     stages = lp_solves = 0
     lam = np.zeros(0)
     stabiliser = _Stabiliser(SMOOTHING)
+    following = bool(bounds)
     while np.isnan(fixed).any():
         stages += 1
         stabiliser.reset()
         pruned_at = -np.inf
+        bound = bounds[stages - 1] if following and stages <= len(bounds) else None
         while True:
             if time_limit is not None and time.perf_counter() - start > time_limit:
                 raise TimeoutError(f"{algorithm} did not finish within {time_limit} s")
             lam, level, y, yhat = lp.solve()
             lp_solves += 1
+            if bound is not None and level >= bound.level - LEVEL_SLACK:
+                break
             if not _price(oracle, search if use_swaps else None, store, lp, y, yhat,
                           stabiliser):
                 break
@@ -331,7 +398,13 @@ def find_distribution(instance: Instance, algorithm: str = "leximin", *,
                 pruned_at = level   # prune only after progress: no cycling through deletions
         level = max(0.0, level)
         unfixed = np.isnan(fixed)
-        tight = unfixed & (y > FIX_TOLERANCE)
+        if bound is not None and level >= bound.level - LEVEL_SLACK:
+            tight = np.zeros(oracle.n_types, dtype=bool)
+            tight[bound.fixed] = True
+            tight &= unfixed
+        else:
+            following = False
+            tight = unfixed & (y > FIX_TOLERANCE)
         if not tight.any():
             tight[np.flatnonzero(unfixed)[np.argmax(y[unfixed])]] = True
         reached = lam @ store.matrix[lp.columns]   # the current solution stays feasible
@@ -343,5 +416,6 @@ def find_distribution(instance: Instance, algorithm: str = "leximin", *,
     weights = np.zeros(len(store))
     weights[lp.columns] = lam
     stats = {"seconds": time.perf_counter() - start, "stages": stages, "lp_solves": lp_solves,
-             "pricing_calls": oracle.calls, "panels_generated": len(store)}
+             "pricing_calls": oracle.calls, "panels_generated": len(store),
+             "method": "column generation"}
     return Distribution(instance, algorithm, np.array(store.counts), weights, stats).pruned()

@@ -4,6 +4,11 @@ Fully corrective Frank-Wolfe over panels: the restricted problem over the genera
 solved by Cover's multiplicative updates (monotone for this log-concave objective), and a new
 panel is the best one for the gradient weights ``1 / p_t`` per member of type ``t`` (pricing
 MIP). The Frank-Wolfe gap ``max_P sum_t c_t / p_t - N`` bounds the distance to the optimum.
+
+First, the maximiser of the Nash welfare over the LP relaxation ``Q`` of the quota polytope
+(see :mod:`parlons.core.sortition.relaxation`) is decomposed into panels; when that works and
+one pricing MIP certifies its Frank-Wolfe gap, it is the answer. Otherwise its panels seed the
+Frank-Wolfe loop.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from scipy import optimize
 from parlons.core.sortition.distribution import ColumnStore, Distribution
 from parlons.core.sortition.model import Instance
 from parlons.core.sortition.oracle import PanelOracle
+from parlons.core.sortition.relaxation import QuotaRelaxation, decompose
 
 GAP_TOLERANCE = 1e-5   # relative Frank-Wolfe gap at which the search stops
 INNER_ITERATIONS = 200
@@ -49,14 +55,73 @@ def _cover(matrix: np.ndarray, mass: np.ndarray, lam: np.ndarray, iterations: in
     return x / x.sum()
 
 
+def _relaxed_nash(oracle: PanelOracle, store: ColumnStore, deadline: float | None
+                  ) -> tuple[np.ndarray, float] | None:
+    """Weights over ``store`` (panels added there) of the decomposed Nash point of ``Q``, or
+    of their polish over the same panels when it is better, and its relative Frank-Wolfe
+    gap; ``None`` when it cannot be decomposed or neither is certified."""
+    relaxation = QuotaRelaxation(oracle)
+    found = decompose(relaxation, relaxation.nash(), deadline=deadline)
+    lam = np.zeros(len(store) + len(found.panels))
+    for counts, weight in zip(found.panels, found.weights, strict=True):
+        lam[store.find_or_add(counts)[0]] += weight
+    if not found.complete:
+        return None
+    lam = lam[:len(store)] / lam.sum()
+    sizes = oracle.sizes.astype(float)
+    # the dual's point is approximate: the weights polished over the panels found may be
+    # better, though their gap (over all panels) may be larger
+    best: tuple[float, np.ndarray, float] | None = None
+    for weights in (lam, _cover(store.matrix, sizes, lam, INNER_ITERATIONS * 4)):
+        gap = _certified_gap(oracle, store, weights)
+        if gap is None:
+            continue
+        value = float(sizes @ np.log(weights @ store.matrix))
+        if best is None or value > best[0]:
+            best = (value, weights, gap)
+    return None if best is None else (best[1], best[2])
+
+
+def _certified_gap(oracle: PanelOracle, store: ColumnStore, lam: np.ndarray) -> float | None:
+    """The relative Frank-Wolfe gap of ``lam`` (one pricing MIP), if within tolerance."""
+    p = lam @ store.matrix
+    if not (p > 0).all():
+        return None
+    total = float(oracle.sizes.sum())
+    weights = 1.0 / p
+    best_known = int(np.argmax(store.matrix @ (weights * oracle.sizes)))
+    found = oracle.best(weights, start=store.counts[best_known],
+                        target=total * (1 + GAP_TOLERANCE))
+    if found is None:
+        return None
+    gap = (found[1] - total) / total
+    return gap if gap <= GAP_TOLERANCE else None
+
+
 def find_distribution_nash(instance: Instance, *, max_panels: int = 3000,
-                           time_limit: float | None = None) -> Distribution:
-    """Distribution maximising the product of the volunteers' selection probabilities."""
+                           time_limit: float | None = None,
+                           relaxation: bool = True) -> Distribution:
+    """Distribution maximising the product of the volunteers' selection probabilities.
+
+    With ``relaxation`` the decomposed optimum of the LP relaxation is tried first."""
     start = time.perf_counter()
     oracle = PanelOracle(instance)
     sizes = oracle.sizes.astype(float)
     store = ColumnStore(oracle.sizes)
-    covered = np.zeros(oracle.n_types, dtype=bool)
+    if relaxation and oracle.is_feasible():
+        deadline = None if time_limit is None else start + time_limit
+        try:
+            relaxed = _relaxed_nash(oracle, store, deadline)
+        except TimeoutError:
+            relaxed = None
+        if relaxed is not None:
+            lam, gap = relaxed
+            stats = {"seconds": time.perf_counter() - start, "pricing_calls": oracle.calls,
+                     "panels_generated": len(store), "relative_gap": float(gap),
+                     "method": "relaxation"}
+            return Distribution(instance, "nash", np.array(store.counts), lam, stats).pruned()
+    covered = (np.array(store.counts).sum(axis=0) > 0 if len(store)
+               else np.zeros(oracle.n_types, dtype=bool))
     while not covered.all():  # cover every type that some panel can contain
         found = oracle.best(np.where(covered, 1e-3, 1.0) / sizes)
         if found is None:
@@ -91,5 +156,6 @@ def find_distribution_nash(instance: Instance, *, max_panels: int = 3000,
         lam = np.append(lam * (1 - 1.0 / len(store)), 1.0 / len(store))
     lam = _cover(store.matrix, mass, lam, INNER_ITERATIONS * 4)
     stats = {"seconds": time.perf_counter() - start, "pricing_calls": oracle.calls,
-             "panels_generated": len(store), "relative_gap": float(gap)}
+             "panels_generated": len(store), "relative_gap": float(gap),
+             "method": "frank-wolfe"}
     return Distribution(instance, "nash", np.array(store.counts), lam, stats).pruned()
