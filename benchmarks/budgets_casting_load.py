@@ -8,6 +8,8 @@ in the middle of the run; afterwards every acknowledged ballot must be in the ba
     ... budgets_casting_load.py --floor [bare|platform]                  # the same flow on a
                                                  # trivial view (session, CSRF, one INSERT)
     ... budgets_casting_load.py --in-process [--ballots 500] [--profile] # server CPU per step
+    ... budgets_casting_load.py --think 2                                # voters pause (mean 2 s)
+                                                 # before each step, as people reading
 
 ``--in-process`` calls the Django WSGI handler directly (no server, no network) for the same
 two POSTs per ballot and prints the CPU milliseconds (``time.process_time``) and the SQL
@@ -30,6 +32,7 @@ import argparse
 import asyncio
 import io
 import os
+import random
 import re
 import secrets
 import signal
@@ -69,6 +72,9 @@ def main() -> int:
                         help="gunicorn worker class (sync: no keep-alive)")
     parser.add_argument("--threads", type=int, default=4, help="threads per app process")
     parser.add_argument("--no-kill", action="store_true", help="do not kill a process")
+    parser.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
+                        help="mean pause of a voter before each step (exponential, seeded): "
+                             "people reading the ballot and its review; 0 = none")
     parser.add_argument("--floor", nargs="?", const="bare", choices=["bare", "platform"],
                         help="serve the trivial view of budgets_floor_urls instead (bare: "
                              "session, common and CSRF middleware; platform: all of ours)")
@@ -292,6 +298,12 @@ async def _load(args, ports, servers, path, project_ids, codes) -> dict:
         out["killed_at"] = f"{time.monotonic() - start:.0f} s"
 
     async def voter(v: int) -> None:
+        rng = random.Random(v)
+
+        async def think() -> None:
+            if args.think > 0:
+                await asyncio.sleep(rng.expovariate(1 / args.think))
+
         token = secrets.token_hex(16)
         which = v % 2
         conn = KeepAliveConnection(ports[which])
@@ -322,19 +334,20 @@ async def _load(args, ports, servers, path, project_ids, codes) -> dict:
                 break
             address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"  # one person, one address
             form = {"code": codes[n], "project": [choice]}
-            t0 = time.perf_counter()
-            status, body, _t = await post({**form, "step": "review"}, address)
+            await think()
+            status, body, reviewed = await post({**form, "step": "review"}, address)
             match = RECEIPT.search(body) if status == 200 else None
             if match is None:
                 out["refused"] += 1
                 continue
             receipt = match.group(1).decode()
+            await think()
             status, body, seconds = await post(
                 {**form, "step": "confirm", "receipt": receipt}, address)
             if status == 200 and ACK in body:
                 out["acked"][codes[n]] = receipt
                 out["confirm"].append(seconds)
-                out["flow"].append(time.perf_counter() - t0)
+                out["flow"].append(reviewed + seconds)  # both answers, not the pauses
             else:
                 out["refused"] += 1
         conn.close()
