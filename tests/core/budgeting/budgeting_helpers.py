@@ -34,6 +34,14 @@ def make_pb(budget: int, projects: list[tuple], votes: list[tuple], vote_type: s
     return "\n".join(lines) + "\n"
 
 
+def with_categories(text: str, categories: dict[str, str]) -> str:
+    """A :func:`make_pb` text with a ``category`` column: project name → its category."""
+    text = text.replace("project_id;cost;name", "project_id;cost;name;category")
+    for name, category in categories.items():
+        text = text.replace(f";{name}\n", f";{name};{category}\n")
+    return text
+
+
 def meta_of(path: Path) -> dict[str, str]:
     """The META section of a file, read cheaply (no parsing of the votes)."""
     meta: dict[str, str] = {}

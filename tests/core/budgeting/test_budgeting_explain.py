@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from budgeting_helpers import make_pb
+from budgeting_helpers import make_pb, with_categories
 
 from parlons.core.budgeting.pabulib import parse_pabulib
 from parlons.core.budgeting.rules import tally
@@ -48,9 +48,7 @@ def test_greedy_category_cap_names_the_full_category_and_its_money_left():
     projects = [("a", 60, "A"), ("b", 30, "B"), ("c", 30, "C"), ("d", 10, "D")]
     text = make_pb(100, projects, VOTES,
                    extra_meta="categories;green,youth\nbudget_per_category;70,70")
-    text = text.replace("project_id;cost;name", "project_id;cost;name;category")
-    text = text.replace(";A\n", ";A;green\n").replace(";B\n", ";B;green\n")
-    text = text.replace(";C\n", ";C;youth\n").replace(";D\n", ";D;youth\n")
+    text = with_categories(text, {"A": "green", "B": "green", "C": "youth", "D": "youth"})
     reasons = _reasons(text, rule="greedy")
     kind, values = reasons["b"]
     assert kind == "category-cap" and values["category"] == "green" and values["left"] == 10

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from budgeting_helpers import make_pb, meta_of, pb_files
+from budgeting_helpers import make_pb, meta_of, pb_files, with_categories
 
 from parlons.core.budgeting.greedy import (
     ballot_scores,
@@ -43,9 +43,7 @@ def test_budgeting_greedy_per_category_caps():
     projects = [("a", 60, "A"), ("b", 30, "B"), ("c", 30, "C"), ("d", 10, "D")]
     text = make_pb(100, projects, VOTES,
                    extra_meta="categories;green,youth\nbudget_per_category;60,70")
-    text = text.replace("project_id;cost;name", "project_id;cost;name;category")
-    text = text.replace(";A\n", ";A;green\n").replace(";B\n", ";B;green\n")
-    text = text.replace(";C\n", ";C;youth\n").replace(";D\n", ";D;youth\n")
+    text = with_categories(text, {"A": "green", "B": "green", "C": "youth", "D": "youth"})
     instance, profile = parse_pabulib(text)
     # a fills green (60); b (green) would exceed 60; c, d fit youth (40 <= 70), total 100
     assert greedy(instance, ballot_scores(instance, profile), "greedy") == ["a", "c", "d"]
