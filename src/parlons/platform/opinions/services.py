@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,6 +96,26 @@ def _upsert_vote(component: Component, statement_pk: int, value: int, qualificat
     return (int(row[0]), int(row[1])) if row else None
 
 
+def _move_votes(source: int, target: int) -> int:
+    """Move participant ``source``'s votes to participant ``target`` in one statement: where
+    ``target`` voted on the same statement, the later vote stays (``target``'s on a tie).
+    ``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE``: a vote ``target`` casts meanwhile is
+    waited for, never a unique violation. Returns how many votes ``source`` had."""
+    qn = connection.ops.quote_name
+    table = qn(Vote._meta.db_table)
+    columns = ("component_id, participant_id, statement_id, value, qualification, created_at, "
+               "updated_at")
+    sql = (f"INSERT INTO {table} AS kept ({columns}) "  # noqa: S608 - model names only
+           "SELECT component_id, %s, statement_id, value, qualification, created_at, "
+           f"updated_at FROM {table} WHERE participant_id = %s "
+           "ON CONFLICT (participant_id, statement_id) DO UPDATE SET value = EXCLUDED.value, "
+           "qualification = EXCLUDED.qualification, updated_at = EXCLUDED.updated_at "
+           "WHERE kept.updated_at < EXCLUDED.updated_at")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [target, source])
+    return Vote.objects.filter(participant_id=source).delete()[0]
+
+
 def _vote_instance(component: Component, ids: tuple[int, int], statement_pk: int, value: int,
                    qualification: str) -> Vote:
     vote = Vote(pk=ids[0], component=component, participant_id=ids[1],
@@ -180,13 +200,12 @@ def merge_browser_into_user(*, browser_id: str, user) -> int:
     component_ids = (Participant.objects.filter(browser_id=browser_id, user__isnull=True)
                      .values_list("component_id", flat=True))
     for component_id in list(component_ids):
-        for attempt in (1, 2):
-            try:
-                merged += _merge_in_component(component_id, browser_id, user)
-                break
-            except IntegrityError:  # the account voted at that very moment: retry once
-                if attempt == 2:
-                    raise
+        try:
+            merged += _merge_in_component(component_id, browser_id, user)
+        except IntegrityError:
+            # the account's first vote created its participant at that very moment: merge
+            # into it (votes move without conflicts, so this cannot fail the same way again)
+            merged += _merge_in_component(component_id, browser_id, user)
     return merged
 
 
@@ -194,7 +213,8 @@ def merge_browser_into_user(*, browser_id: str, user) -> int:
 def _merge_in_component(component_id: int, browser_id: str, user) -> int:
     # FOR NO KEY UPDATE: a concurrent vote of the account (whose foreign-key check takes
     # FOR KEY SHARE on the participant) is not blocked, so it cannot deadlock with the merge;
-    # if it lands on a statement the merge moves, the merge's unique violation retries it.
+    # the votes move by one INSERT … ON CONFLICT, which waits for such a vote and keeps the
+    # latest of the two instead of failing on the unique constraint.
     rows = list(Participant.objects.select_for_update(no_key=True)
                 .filter(Q(browser_id=browser_id, user__isnull=True) | Q(user=user),
                         component_id=component_id).order_by("pk"))
@@ -208,12 +228,7 @@ def _merge_in_component(component_id: int, browser_id: str, user) -> int:
         anonymous.user, anonymous.browser_id = user, None
         anonymous.save(update_fields=["user", "browser_id"])
         return 1
-    newer_elsewhere = Vote.objects.filter(participant=anonymous, statement=OuterRef("statement"),
-                                          updated_at__gt=OuterRef("updated_at"))
-    Vote.objects.filter(participant=account).filter(Exists(newer_elsewhere)).delete()
-    kept = Vote.objects.filter(participant=account, statement=OuterRef("statement"))
-    Vote.objects.filter(participant=anonymous).filter(Exists(kept)).delete()
-    moved = Vote.objects.filter(participant=anonymous).update(participant=account)
+    moved = _move_votes(anonymous.pk, account.pk)
     Statement.objects.filter(author_participant=anonymous).update(author_participant=account)
     anonymous.delete()
     if moved:
