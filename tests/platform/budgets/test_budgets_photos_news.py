@@ -239,4 +239,8 @@ def test_each_kind_of_reason_reads_in_french_with_titles_and_amounts():
                                 "25\xa0000 € mais il ne restait que 5\xa0368 € quand son tour "
                                 "est venu")
     assert "dans la catégorie « espaces verts »" in texts["category-cap"]
+    assert "(12,3 par euro de satisfaction)" in texts["shares"], texts["shares"]
+    with translation.override("fr"):
+        small = counting.explanation_text({"kind": "shares", **values, "price": 0.0012345}, {})
+    assert "(0,00123 par euro" in small, small
     assert "(80,5 %" in texts["short"] and "Fresque (6\xa0702 €), 9 (2\xa0446 €)" in texts["short"]

@@ -224,6 +224,12 @@ def _amount(value: float) -> str:
     return number_format(round(value), force_grouping=True)
 
 
+def _significant(value: float) -> str:
+    """Three significant digits (a price per euro of satisfaction can be 0.00123)."""
+    rounded = float(f"{value:.3g}")
+    return _amount(rounded) if rounded == int(rounded) else number_format(rounded)
+
+
 def explanation_text(reason: dict | str, titles: dict[str, str]) -> str:
     """A project's reason from the engine, in the visitor's language (French by default);
     project ids become titles. A reason stored as text (results counted before reasons were
@@ -236,7 +242,7 @@ def explanation_text(reason: dict | str, titles: dict[str, str]) -> str:
             values[key] = _amount(values[key])
     values.update(
         n=values.get("supporters"), poor=values.get("exhausted"),
-        price=number_format(round(values.get("price", 0), 3)),
+        price=_significant(values.get("price", 0)),
         share=number_format(round(values.get("share", 0), 1), decimal_pos=1),
         took=", ".join(f"{titles.get(pid, pid)} ({_amount(amount)} €)"
                        for pid, amount in values.get("took", [])) or _("nothing"))
