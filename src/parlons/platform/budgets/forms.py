@@ -122,37 +122,58 @@ def parse_projects(raw: str) -> dict[str, int]:
     return out
 
 
-class PaperForm(forms.Form):
+class IdentityForm(forms.Form):
+    """Who is voting: the e-mail of an account, or names and date of birth, with the
+    neighbourhood unless the city's electoral list gives it. ``labels``: field labels of a
+    subclass (whose wording names the person differently)."""
+
+    labels: dict = {}
+    email = forms.EmailField(label=_("E-mail of the person's account"), required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    birth_date = forms.DateField(label=_("Date of birth"), required=False,
+                                 help_text=_("Format: 2001-12-31"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    area = forms.ModelChoiceField(label=_("Neighbourhood where the person lives"),
+                                  queryset=Area.objects.none(), required=False)
+
+    def __init__(self, *args, component=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in self.labels.items():
+            self.fields[name].label = label
+        self.census = bool((component.settings or {}).get("census"))
+        if self.census:
+            del self.fields["area"]  # the list gives it
+        else:
+            self.fields["area"].queryset = Area.objects.filter(
+                organisation=component.space.organisation)
+
+
+class PaperForm(IdentityForm):
     """A paper sheet: the voter is identified by names and date of birth (matched to the
     electoral list when the city uses one; otherwise with the neighbourhood checked by the
     agent), or, without the list, by the e-mail of their account."""
 
+    field_order = ["budget", "station", "number", "email", "first_name", "last_name",
+                   "birth_date", "area", "projects"]
+    labels = {"email": _("E-mail of the voter's account"), "first_name": _("Voter's first name"),
+              "last_name": _("Voter's last name"), "birth_date": _("Voter's date of birth"),
+              "area": _("Neighbourhood where the voter lives")}
     budget = forms.ModelChoiceField(label=_("Budget"), queryset=Budget.objects.none())
     station = forms.CharField(label=_("Polling station"), max_length=120)
     number = forms.IntegerField(label=_("Sheet number"), min_value=1)
-    email = forms.EmailField(label=_("E-mail of the voter's account"), required=False,
-                             help_text=_("Or fill in the names and date of birth below."))
-    first_name = forms.CharField(label=_("Voter's first name"), max_length=100, required=False)
-    last_name = forms.CharField(label=_("Voter's last name"), max_length=100, required=False)
-    birth_date = forms.DateField(label=_("Voter's date of birth"), required=False,
-                                 help_text=_("Format: 2001-12-31"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
-    area = forms.ModelChoiceField(label=_("Neighbourhood where the voter lives"),
-                                  queryset=Area.objects.none(), required=False)
     projects = forms.CharField(label=_("Numbers of the projects ticked"),
                                help_text=_("Separated by commas; for points: 12:3, 15:2"))
 
     def __init__(self, *args, component=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, component=component, **kwargs)
         self.fields["budget"].queryset = Budget.objects.filter(component=component)
-        self.census = bool((component.settings or {}).get("census"))
-        if self.census:  # the list identifies the person and gives the neighbourhood
-            del self.fields["email"], self.fields["area"]
+        if self.census:  # the list identifies the person
+            del self.fields["email"]
             for name in ("first_name", "last_name", "birth_date"):
                 self.fields[name].required = True
         else:
-            self.fields["area"].queryset = Area.objects.filter(
-                organisation=component.space.organisation)
+            self.fields["email"].help_text = _("Or fill in the names and date of birth below.")
 
     def clean_projects(self):
         return parse_projects(self.cleaned_data["projects"])
@@ -204,26 +225,14 @@ class CodeForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
 
-class PersonForm(forms.Form):
+class PersonForm(IdentityForm):
     """A person met by an agent: an account's e-mail, or names and date of birth."""
 
-    email = forms.EmailField(label=_("E-mail of the person's account"), required=False)
-    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    birth_date = forms.DateField(label=_("Date of birth"), required=False,
-                                 help_text=_("Format: 2001-12-31"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
-    area = forms.ModelChoiceField(label=_("Neighbourhood where the person lives"),
-                                  queryset=Area.objects.none(), required=False)
     checked = forms.BooleanField(label=_("I checked the person's identity, age and "
                                          "address."))
 
     def __init__(self, *args, component=None, with_email=True, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = Area.objects.filter(
-            organisation=component.space.organisation)
-        if (component.settings or {}).get("census"):
-            del self.fields["area"]  # the list gives it
+        super().__init__(*args, component=component, **kwargs)
         if not with_email:
             del self.fields["email"]
 
