@@ -32,11 +32,16 @@ class ComponentType:
 _TYPES: dict[str, ComponentType] = {}
 
 
+def _add(table: dict, key: str, item: Any, what: str) -> Any:
+    """Register ``item`` under ``key`` (again is fine; another item under it is not)."""
+    if key in table and table[key] != item:
+        raise ValueError(f"{what} {key!r} is already registered")
+    table[key] = item
+    return item
+
+
 def register(component_type: ComponentType) -> ComponentType:
-    if component_type.key in _TYPES and _TYPES[component_type.key] != component_type:
-        raise ValueError(f"component type {component_type.key!r} is already registered")
-    _TYPES[component_type.key] = component_type
-    return component_type
+    return _add(_TYPES, component_type.key, component_type, "component type")
 
 
 def get(key: str) -> ComponentType | None:
@@ -81,10 +86,7 @@ _PANELS: dict[str, SpacePanel] = {}
 
 
 def register_panel(panel: SpacePanel) -> SpacePanel:
-    if panel.key in _PANELS and _PANELS[panel.key] != panel:
-        raise ValueError(f"space panel {panel.key!r} is already registered")
-    _PANELS[panel.key] = panel
-    return panel
+    return _add(_PANELS, panel.key, panel, "space panel")
 
 
 def unregister_panel(key: str) -> None:
