@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Q
 
+from parlons.platform.accounts.selectors import user_roles
 from parlons.platform.common import localcache
-from parlons.platform.organisations.models import Organisation, OrganisationRole
+from parlons.platform.organisations.models import Organisation
 
 
 def organisation_for_host(host: str) -> Organisation | None:
@@ -26,17 +27,11 @@ def _organisation_for_host(host: str) -> Organisation | None:
     return Organisation.objects.filter(query).first()
 
 
-def roles_of(user, organisation: Organisation) -> set[str]:
-    """The organisation roles of ``user`` (empty for anonymous people and citizens)."""
-    if not getattr(user, "is_authenticated", False) or organisation is None:
-        return set()
-    cache = getattr(user, "_parlons_org_roles", None)
-    if cache is None:
-        cache = {}
-        user._parlons_org_roles = cache
-    if organisation.pk not in cache:
-        cache[organisation.pk] = set(
-            OrganisationRole.objects.filter(user=user, organisation=organisation)
-            .values_list("role", flat=True)
-        )
-    return cache[organisation.pk]
+def roles_of(user, organisation: Organisation) -> frozenset[str]:
+    """The organisation roles of ``user`` (empty for anonymous people and citizens).
+
+    Read with all the person's other roles in one query per request (``accounts.selectors
+    .user_roles``)."""
+    if organisation is None:
+        return frozenset()
+    return user_roles(user).in_organisation(organisation.pk)

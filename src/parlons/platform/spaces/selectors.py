@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from parlons.platform.accounts.selectors import user_roles
 from parlons.platform.common import localcache
 from parlons.platform.organisations.models import Organisation
 from parlons.platform.organisations.rules import is_organisation_admin
@@ -42,26 +43,13 @@ def phase_status(phase: Phase, current: Phase | None, on: dt.date | None = None)
 
 
 def user_space_ids(user) -> set[int]:
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    cache = getattr(user, "_parlons_space_ids", None)
-    if cache is None:
-        cache = set(SpaceRole.objects.filter(user=user).values_list("space_id", flat=True))
-        user._parlons_space_ids = cache
-    return cache
+    """Ids of the spaces where ``user`` has a role (any organisation)."""
+    return user_roles(user).spaces_with()
 
 
-def space_roles_of(user, space: Space) -> set[str]:
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    cache = getattr(user, "_parlons_space_roles", None)
-    if cache is None:
-        cache = {}
-        user._parlons_space_roles = cache
-    if space.pk not in cache:
-        cache[space.pk] = set(
-            SpaceRole.objects.filter(user=user, space=space).values_list("role", flat=True))
-    return cache[space.pk]
+def space_roles_of(user, space: Space) -> frozenset[str]:
+    """The roles of ``user`` in ``space`` (read with all their roles, once per request)."""
+    return user_roles(user).in_space(space.pk)
 
 
 def visible_spaces(user, organisation: Organisation) -> QuerySet[Space]:
@@ -69,13 +57,15 @@ def visible_spaces(user, organisation: Organisation) -> QuerySet[Space]:
     spaces = Space.objects.filter(organisation=organisation)
     if is_organisation_admin(user, organisation):
         return spaces
-    public = Q(is_published=True, visibility=Visibility.PUBLIC)
-    if getattr(user, "is_authenticated", False):
-        has_role = Exists(SpaceRole.objects.filter(space=OuterRef("pk"), user=user))
-        admin_role = Exists(SpaceRole.objects.filter(space=OuterRef("pk"), user=user,
-                                                     role=SpaceRole.Role.ADMIN))
-        return spaces.filter(public | Q(is_published=True) & has_role | admin_role)
-    return spaces.filter(public)
+    visible = Q(is_published=True, visibility=Visibility.PUBLIC)
+    roles = user_roles(user)
+    member_of = roles.spaces_with()
+    if member_of:
+        visible |= Q(is_published=True, pk__in=sorted(member_of))
+    admin_of = roles.spaces_with(SpaceRole.Role.ADMIN)
+    if admin_of:
+        visible |= Q(pk__in=sorted(admin_of))
+    return spaces.filter(visible)
 
 
 def space_list(user, organisation: Organisation) -> QuerySet[Space]:
