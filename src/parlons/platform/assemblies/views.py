@@ -392,5 +392,8 @@ MANAGE_VIEWS = {"": _settings, "campaign": _campaign, "letters": _letters, "call
                 "sessions": _sessions, "inputs": _inputs}
 
 
-def search_assemblies(components, query: str):
-    return [c for c in components if query.casefold() in c.title.casefold()]
+def search_assemblies(components, query: str, *, limit: int | None = None) -> list:
+    """Assembly components whose title contains ``query``: at most ``limit`` (all when
+    ``None``); no query, the titles are already loaded."""
+    return [c for c in components
+            if c.kind == "assembly" and query.casefold() in c.title.casefold()][:limit]

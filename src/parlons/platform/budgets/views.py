@@ -773,10 +773,17 @@ def _manage_post(request, component, op, budget, project, rules_form, budget_for
     raise Http404
 
 
-def search_budgets(components, query: str):
-    ids = [c.pk for c in components if c.kind == "budget"]
-    found = BudgetProject.objects.filter(budget__component_id__in=ids).filter(
-        Q(title__icontains=query) | Q(description__icontains=query)).values_list(
-        "budget__component_id", flat=True)
-    hits = set(found)
-    return [c for c in components if c.pk in hits]
+def search_budgets(components, query: str, *, limit: int | None = None) -> list:
+    """Budget components among ``components`` with a project whose title or description
+    contains ``query`` (site search): one query that stops at ``limit`` components (no bound
+    when ``None``), each tested with ``EXISTS``, never reading every matching project."""
+    from django.db.models import Exists, OuterRef
+
+    from parlons.platform.spaces.models import Component
+
+    candidates = [c for c in components if c.kind == "budget"]
+    projects = BudgetProject.objects.filter(budget__component=OuterRef("pk")).filter(
+        Q(title__icontains=query) | Q(description__icontains=query))
+    hits = set(Component.objects.filter(pk__in=[c.pk for c in candidates])
+               .filter(Exists(projects)).values_list("pk", flat=True)[:limit])
+    return [c for c in candidates if c.pk in hits]

@@ -249,12 +249,18 @@ def manage_component(request, component, context):
                   status=400 if request.method == "POST" else 200)  # a valid POST redirected
 
 
-def search_component(components, query: str):
-    """Opinions components whose title or an accepted statement contains ``query``."""
-    ids = [c.pk for c in components if c.kind == "opinions"]
-    found = set(Statement.objects.filter(component_id__in=ids, state=Statement.State.ACCEPTED,
-                                         text__icontains=query)
-                .values_list("component_id", flat=True))
-    return [c for c in components if c.pk in ids and (c.pk in found
-                                                       or query.lower() in c.title.lower())]
+def search_component(components, query: str, *, limit: int | None = None) -> list:
+    """Opinions components whose title or an accepted statement contains ``query``: at most
+    ``limit`` (no bound when ``None``), with one query that stops there."""
+    from django.db.models import Exists, OuterRef
 
+    from parlons.platform.spaces.models import Component
+
+    candidates = [c for c in components if c.kind == "opinions"]
+    by_title = {c.pk for c in candidates if query.lower() in c.title.lower()}
+    statements = Statement.objects.filter(component=OuterRef("pk"),
+                                          state=Statement.State.ACCEPTED, text__icontains=query)
+    by_statement = set(Component.objects.filter(
+        pk__in=[c.pk for c in candidates if c.pk not in by_title]).filter(
+        Exists(statements)).values_list("pk", flat=True)[:limit])
+    return [c for c in candidates if c.pk in by_title or c.pk in by_statement][:limit]

@@ -28,9 +28,12 @@ def manage_page(request, component, context):
     return render(request, "pages/manage.html", {**context, "form": form})
 
 
-def search_pages(components, query: str):
-    """Page components among ``components`` whose title or text contains ``query``."""
-    ids = [c.pk for c in components if c.kind == "page"]
-    matches = PageContent.objects.filter(component_id__in=ids).filter(
-        Q(body__icontains=query) | Q(component__title__icontains=query))
-    return [m.component for m in matches.select_related("component__space")]
+def search_pages(components, query: str, *, limit: int | None = None) -> list:
+    """Page components among ``components`` whose title or text contains ``query``: at most
+    ``limit`` (no bound when ``None``), with one query that stops there."""
+    candidates = [c for c in components if c.kind == "page"]
+    hits = set(PageContent.objects.filter(component_id__in=[c.pk for c in candidates])
+               .filter(Q(body__icontains=query) | Q(component__title__icontains=query))
+               .order_by("component__position", "component_id")
+               .values_list("component_id", flat=True)[:limit])
+    return [c for c in candidates if c.pk in hits]

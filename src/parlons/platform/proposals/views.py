@@ -206,13 +206,19 @@ def _query_without_page(request) -> str:
     return params.urlencode()
 
 
-def search_component(components, query: str):
-    """Proposals components whose published proposals match ``query`` (site search)."""
-    found = []
-    for component in components:
-        if selectors.search(selectors.public_proposals(component), query).exists():
-            found.append(component)
-    return found
+def search_component(components, query: str, *, limit: int | None = None) -> list:
+    """Proposals components among ``components`` with a public proposal matching ``query``
+    (site search): one query that stops at ``limit`` components (no bound when ``None``)."""
+    from django.db.models import Exists, OuterRef
+
+    from parlons.platform.spaces.models import Component
+
+    candidates = [c for c in components if c.kind == "proposals"]
+    # the same "public" and the same matching as the list of the component, per component
+    proposals = selectors.search(selectors.public_proposals(OuterRef("pk")), query)
+    hits = set(Component.objects.filter(pk__in=[c.pk for c in candidates])
+               .filter(Exists(proposals)).values_list("pk", flat=True)[:limit])
+    return [c for c in candidates if c.pk in hits]
 
 
 # ----------------------------------------------------------------------------- detail

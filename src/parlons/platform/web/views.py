@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -77,22 +79,61 @@ def component_detail(request, slug, component_id):
     return component_type.view(request, component, context)
 
 
+SEARCH_LIMIT = 20
+"""Results shown per kind (spaces, then each component type). One more is read to tell that
+there are more: the search never counts every match, whatever the size of the site."""
+SEARCH_MAX_LENGTH = 200
+
+
+def _search_query(request) -> tuple[str, str]:
+    """The words of ``?q=`` (control characters dropped, spaces collapsed) and, when they
+    cannot be searched, why (translated); ``("", "")`` when no search was asked for."""
+    raw = request.GET.get("q")
+    if raw is None:
+        return "", ""
+    query = " ".join("".join(ch if unicodedata.category(ch) != "Cc" else " "
+                             for ch in raw).split())
+    if not query:
+        return "", gettext("Type one or more words to search for.")
+    if len(query) > SEARCH_MAX_LENGTH:
+        return query, gettext("Your search is too long: use at most %(limit)s characters.") % {
+            "limit": SEARCH_MAX_LENGTH}
+    return query, ""
+
+
+def _search_section(title, kind: str, found: list) -> dict:
+    return {"title": title, "kind": kind, "items": found[:SEARCH_LIMIT],
+            "more": len(found) > SEARCH_LIMIT}
+
+
 @require_GET
 def search(request):
-    query = request.GET.get("q", "").strip()[:200]
-    spaces, components = [], []
-    if query:
-        spaces = list(selectors.search_spaces(request.user, request.organisation, query))
+    """Spaces and published components matching the words, among those the visitor may see.
+
+    Each kind reads at most ``SEARCH_LIMIT + 1`` rows (one bounded query per kind); the page
+    says "more than" when a kind has more."""
+    query, error = _search_query(request)
+    sections: list[dict] = []
+    if query and not error:
+        bound = SEARCH_LIMIT + 1
+        spaces = list(selectors.search_spaces(request.user, request.organisation, query)[:bound])
+        sections.append(_search_section(gettext("Participatory spaces"), "spaces", spaces))
         visible = selectors.visible_spaces(request.user, request.organisation)
-        candidates = [c for c in Component.objects.filter(space__in=visible, is_published=True)
-                      .select_related("space")]
+        by_kind: dict[str, list[Component]] = {}
+        for component in (Component.objects.filter(space__in=visible, is_published=True)
+                          .select_related("space")):
+            by_kind.setdefault(component.kind, []).append(component)
         for component_type in registry.all_types():
-            if component_type.search:
-                found = component_type.search(
-                    [c for c in candidates if c.kind == component_type.key], query)
-                components.extend(found)
-    return render(request, "web/search.html",
-                  {"search_query": query, "spaces": spaces, "components": components})
+            of_kind = by_kind.get(component_type.key)
+            if component_type.search and of_kind:
+                found = list(component_type.search(of_kind, query, limit=bound))[:bound]
+                sections.append(_search_section(component_type.name, "components", found))
+    sections = [s for s in sections if s["items"]]
+    return render(request, "web/search.html", {
+        "search_query": query, "search_error": error, "sections": sections,
+        "total": sum(len(s["items"]) for s in sections),
+        "more": any(s["more"] for s in sections), "limit": SEARCH_LIMIT,
+        "max_length": SEARCH_MAX_LENGTH}, status=400 if error and query else 200)
 
 
 @require_GET
