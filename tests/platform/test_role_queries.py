@@ -157,3 +157,15 @@ def test_saving_a_role_with_a_user_in_hand_refreshes_that_user(citizen, organisa
     assert is_organisation_admin(citizen, organisation)
     role.delete()
     assert not is_organisation_admin(citizen, organisation)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["process_admin", "org_admin"])
+def test_back_office_pages_read_roles_at_most_once(request, who, process):
+    client = Client()
+    client.force_login(request.getfixturevalue(who))
+    for url in ("/gestion/", f"/gestion/espaces/{process.pk}/"):
+        client.get(url)
+        response, role_queries = _get(client, url)
+        assert response.status_code == 200, url
+        assert len(role_queries) <= 1, (url, role_queries)

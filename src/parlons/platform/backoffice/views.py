@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parlons.platform.accounts.selectors import user_roles
 from parlons.platform.organisations import rules as org_rules
 from parlons.platform.organisations import services as org_services
 from parlons.platform.organisations.forms import NamedItemForm, OrganisationSettingsForm, RoleForm
@@ -37,8 +38,7 @@ def staff_required(view):
     def wrapper(request, *args, **kwargs):
         org = request.organisation
         if not (org_rules.is_organisation_staff(request.user, org)
-                or SpaceRole.objects.filter(user=request.user, space__organisation=org,
-                                            role=SpaceRole.Role.ADMIN).exists()):
+                or user_roles(request.user).has_space_role_in(org.pk, SpaceRole.Role.ADMIN)):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
