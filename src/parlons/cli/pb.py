@@ -57,13 +57,18 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=_usage)
 
 
-def _load(path: Path) -> tuple[Any, Any]:
+def _load(path: Path, voters: bool = False) -> tuple[Any, Any]:
+    """Read a file (``voters``: decode its voters' rows too, so that a byte that is not
+    UTF-8 in any column is reported now)."""
     from parlons.core.budgeting.pabulib import PabulibError, read_pabulib
 
     if not path.is_file():
         raise UserError(f"no such file: {path}")
     try:
-        return read_pabulib(path)
+        instance, profile = read_pabulib(path)
+        if voters:
+            profile.voters  # noqa: B018 (decodes them)
+        return instance, profile
     except (PabulibError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise UserError(f"{path}: {exc}") from None
 
@@ -126,7 +131,7 @@ def _check(args: argparse.Namespace) -> int:
     from parlons.core.budgeting.pabulib import validate
 
     try:
-        instance, profile = _load(args.file)
+        instance, profile = _load(args.file, voters=True)
     except UserError as exc:
         return fail(str(exc))
     issues = validate(instance, profile)
@@ -158,7 +163,7 @@ def _convert(args: argparse.Namespace) -> int:
     from parlons.core.budgeting.pabulib import write_pabulib
 
     try:
-        instance, profile = _load(args.file)
+        instance, profile = _load(args.file, voters=True)
         write_pabulib(instance, profile, args.out)
     except UserError as exc:
         return fail(str(exc))

@@ -168,6 +168,33 @@ def test_budgeting_malformed_files_raise_with_line(broken, expected):
         parse_pabulib(broken(text))
 
 
+def _latin1(tmp_path, text: str, old: bytes, new: bytes):  # noqa: ANN202
+    path = tmp_path / "latin1.pb"
+    path.write_bytes(text.encode("utf-8").replace(old, new))
+    return path
+
+
+def test_budgeting_a_file_that_is_not_utf8_names_its_line(tmp_path):
+    text = make_pb(100, [("1", 50), ("2", 60)], [("a", "1"), ("b", "2")])
+    text = text.replace("voter_id;vote", "voter_id;vote;district").replace("\nb;2", "\nb;2;x")
+    text = text.replace("\na;1", "\na;1;y")
+    line = text[:text.index("\nb;") + 1].count("\n") + 1
+    message = rf"^line {line}: the file is not UTF-8 text"
+    # in a column the ballots do not need: read, and refused when the voters are used
+    instance, profile = read_pabulib(_latin1(tmp_path, text, b";2;x", b";2;\xe9"))
+    assert [b.projects for b in profile.ballots] == [("1",), ("2",)]
+    for use in (lambda: profile.voters, lambda: profile.column("district"),
+                lambda: write_pabulib(instance, profile), lambda: validate(instance, profile)):
+        with pytest.raises(PabulibError, match=message):
+            use()
+    # in a vote, or before the VOTES section: refused at once
+    with pytest.raises(PabulibError, match=message):
+        read_pabulib(_latin1(tmp_path, text, b"\nb;2", b"\nb;2\xe9"))
+    meta = text[:text.index("budget;")].count("\n") + 1
+    with pytest.raises(PabulibError, match=rf"^line {meta}: the file is not UTF-8 text"):
+        read_pabulib(_latin1(tmp_path, text, b"budget;", b"budg\xe9t;"))
+
+
 def test_budgeting_fractional_costs_are_exact():
     text = make_pb(100, [("1", "4000.0"), ("2", "12.5")], [("a", "1,2")])
     instance, _ = parse_pabulib(text)

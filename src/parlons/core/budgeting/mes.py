@@ -72,6 +72,9 @@ _TIE_TOL = 1e-9
 #: MES without completion on at most this many (ballot, project) supports runs the exact
 #: engine only, without NumPy
 _SMALL = 2_000
+#: a profile whose pending vote texts hold more bytes than this has its supporters indexed
+#: in NumPy straight from the texts (see :mod:`parlons.core.budgeting.incidence`)
+_TEXTS_IN_NUMPY = 50_000
 
 
 class _NearTie(Exception):
@@ -88,7 +91,7 @@ class MESData:
     candidates: list[str]  # supported projects with a positive cost
     free: list[str]  # supported projects that cost nothing: funded first
     costs: list[Number]
-    supporters: list[list[int]]
+    supporters: list[list[int] | np.ndarray]
     utilities: list[list[Number]]
     rank: list[int]  # tie-breaking rank of each candidate (lower wins)
     np_w: list[np.ndarray] = field(default_factory=list)
@@ -100,6 +103,9 @@ class MESData:
     np_us: list[float | np.ndarray] = field(default_factory=list)
     np_wu: list[np.ndarray] = field(default_factory=list)
     float_costs: list[float] = field(default_factory=list)
+    #: the candidates' supporters as arrays, when indexed in NumPy from the vote texts
+    #: (``supporters`` then holds the same arrays until :func:`run_exact` needs lists)
+    supporter_arrays: list[np.ndarray] | None = None
 
 
 def prepare(
@@ -113,40 +119,76 @@ def prepare(
     """Index supporters and utilities per project (``exclude``: projects already funded;
     ``arrays=False``: no NumPy arrays, for the exact engine only)."""
     excluded = set(exclude or [])
+    indexed = _indexed_supporters(instance, profile, sat)
     weights = profile.multiplicities()
-    named = supporters(instance, profile, sat)
-    sup = {p: idx for p, (idx, _) in named.items()}
-    uti = {p: us for p, (_, us) in named.items()}
+    if indexed is None:
+        named = supporters(instance, profile, sat)
+        sup = {p: idx for p, (idx, _) in named.items()}
+        uti = {p: us for p, (_, us) in named.items()}
+    else:
+        sup = dict(zip(instance.projects, indexed, strict=True))
     key = tie_key or (lambda pid: (pid,))
     candidates, free = [], []
     for pid, project in instance.projects.items():
-        if pid in excluded or not sup[pid]:
+        if pid in excluded or len(sup[pid]) == 0:
             continue
         (candidates if project.cost > 0 else free).append(pid)
     order = sorted(candidates, key=key)
     rank_of = {p: r for r, p in enumerate(order)}
+    costs = [instance.projects[p].cost for p in candidates]
+    if indexed is not None:  # cost or cardinality: one utility per project
+        arrays_of = [sup[p] for p in candidates]
+        supporters_of = list(arrays_of)  # as lists when the exact engine runs (run_exact)
+        utilities = [[c if sat == "cost" else 1] * len(a) for c, a in zip(costs, arrays_of,
+                                                                          strict=True)]
+    else:
+        arrays_of = None
+        supporters_of = [sup[p] for p in candidates]
+        utilities = [uti[p] for p in candidates]
     data = MESData(
         instance=instance,
         n_voters=profile.num_voters,
         weights=weights,
         candidates=candidates,
         free=free,
-        costs=[instance.projects[p].cost for p in candidates],
-        supporters=[sup[p] for p in candidates],
-        utilities=[uti[p] for p in candidates],
+        costs=costs,
+        supporters=supporters_of,
+        utilities=utilities,
         rank=[rank_of[p] for p in candidates],
+        supporter_arrays=arrays_of,
     )
     if arrays:
         _arrays(data)
     return data
 
 
+def _indexed_supporters(instance: Instance, profile: Profile,
+                        sat: str) -> list[np.ndarray] | None:
+    """Each project's supporters indexed in NumPy from the profile's pending vote texts
+    (large files read with ballots without points), or ``None``. Cost and cardinality
+    utilities only: the projects a ballot names are then its supports (of a positive cost
+    for ``cost``, as :func:`supporters`)."""
+    pending = profile.pending_texts()
+    if sat not in ("cost", "cardinality") or pending is None:
+        return None
+    if sum(map(len, pending[0])) <= _TEXTS_IN_NUMPY:
+        return None
+    from parlons.core.budgeting.incidence import supporters_arrays
+
+    indexed = supporters_arrays(instance, profile)
+    if indexed is not None and sat == "cost":
+        indexed = [a if p.cost > 0 else a[:0]
+                   for a, p in zip(indexed, instance.projects.values(), strict=True)]
+    return indexed
+
+
 def _arrays(data: MESData) -> None:
     """Fill the NumPy arrays of ``data`` (the float engines' inputs)."""
     weights = data.weights
     w_all = np.asarray(weights, dtype=np.float64)
-    for idx, u in zip(data.supporters, data.utilities, strict=False):
-        idx_a = np.asarray(idx, dtype=np.int64)
+    given = data.supporter_arrays or [None] * len(data.supporters)
+    for idx, u, idx_given in zip(data.supporters, data.utilities, given, strict=True):
+        idx_a = np.asarray(idx, dtype=np.int64) if idx_given is None else idx_given
         # cost and cardinality utilities: one value per project (no list conversion)
         if len(u) > 0 and u.count(u[0]) == len(u):
             u_a, uniform = np.full(len(u), float(u[0])), True
@@ -172,6 +214,8 @@ def run_exact(data: MESData, beta: Fraction) -> list[int]:
     w = data.weights
     budget = [Fraction(beta)] * len(w)
     alive = set(range(len(data.candidates)))
+    if data.supporter_arrays is not None:  # indexed in NumPy: lists for exact arithmetic
+        data.supporters = [s if isinstance(s, list) else s.tolist() for s in data.supporters]
     total_wu = [sum(w[i] * u for i, u in zip(s, us, strict=False)) for s, us in zip(data.supporters,
                                                                         data.utilities, strict=False)]
     bound: dict[int, Fraction] = {p: Fraction(data.costs[p]) / total_wu[p] for p in alive}

@@ -92,12 +92,22 @@ class Profile:
         self._sets: tuple[list[tuple[str, ...]], list[int]] | None = None
         #: with ``_sets``: the points of each distinct ballot (cumulative and scoring files)
         self._set_points: list[tuple] | None = None
+        #: ballots without points read from a file, not yet split into projects nor merged:
+        #: the distinct vote texts (bytes, as in the file), each one's count of voters and the
+        #: function splitting texts into projects (see :meth:`pending_texts`)
+        self._texts: tuple[list[bytes], list[int], Callable[[list[bytes]],
+                                                             list[tuple[str, ...]]]] | None = None
+        #: how the pending texts merge, when the caller found it (see
+        #: :meth:`set_text_ballots`): each text's ballot (``None``: its own) and each
+        #: ballot's multiplicity
+        self._text_ballots: tuple[list[int] | None, list[int]] | None = None
         self._voters: list[Voter] | None = voters
         #: the voters' ``;``-joined rows (or a function giving them) and their line numbers
         self._rows: tuple[list[str] | Callable[[], list[str]], Sequence[int]] | None = None
 
     @property
     def voter_ballot(self) -> list[int]:
+        self._settle()
         if self._voter_ballot is None:
             keys, index = self._voter_keys or ([], {})
             self._voter_ballot, self._voter_keys = list(map(index.__getitem__, keys)), None
@@ -106,6 +116,49 @@ class Profile:
     @voter_ballot.setter
     def voter_ballot(self, value: list[int]) -> None:
         self._voter_ballot, self._voter_keys = value, None
+
+    def pending_texts(self) -> tuple[list[bytes], list[int]] | None:
+        """For a profile read from a file with ballots without points, before anything used
+        its ballots: the distinct vote texts (bytes of the ``vote`` column, the last column
+        keeping the CR of a CRLF line break) and each one's count of voters; else ``None``.
+        Two texts may name the same ballot (``2,1`` and ``1,2``): the ballots are the texts
+        split and merged, on first use, unless :meth:`set_text_ballots` said how."""
+        return None if self._texts is None else (self._texts[0], self._texts[1])
+
+    def set_text_ballots(self, ballot_of: list[int] | None, multiplicities: list[int]) -> None:
+        """Record how the pending texts merge, as the caller checked it: text ``k`` is the
+        distinct ballot ``ballot_of[k]`` (ballots numbered in the order of their first text;
+        ``None``: each text is its own ballot), and ballot ``b`` has ``multiplicities[b]``
+        voters. The ballots are then the texts split (the first text of each, its projects
+        sorted but for ordinal ballots), without merging them again."""
+        if self._texts is not None:
+            self._text_ballots = (ballot_of, multiplicities)
+
+    def _settle(self) -> None:
+        """Split (and merge, unless the merge is known) the pending texts into ballots."""
+        if self._texts is None:
+            return
+        texts, counts, split = self._texts
+        if self._text_ballots is not None and self._text_ballots[0] is None:
+            self._sets, index = (split(texts), self._text_ballots[1]), None
+        elif self._text_ballots is not None:
+            index, multiplicities = self._text_ballots
+            firsts = []  # the first text of each ballot (numbered in order of first text)
+            for k, ballot in enumerate(index):
+                if ballot == len(firsts):
+                    firsts.append(k)
+            sets = split([texts[k] for k in firsts])
+            if self.vote_type != "ordinal":
+                sets = list(map(tuple, map(sorted, sets)))
+            self._sets = (sets, multiplicities)
+        else:
+            merged, multiplicities, index = merge_sets(self.vote_type, split(texts), counts)
+            self._sets = (merged, multiplicities)
+        if index is not None and self._voter_keys is not None:
+            keys, where = self._voter_keys
+            self._voter_keys = (keys, dict(zip(where, map(index.__getitem__, where.values()),
+                                               strict=True)))
+        self._texts, self._ballots, self._set_points = None, None, None
 
     def set_voter_keys(self, keys: list, index: dict) -> None:
         """Give ``voter_ballot`` lazily: voter ``v`` casts ballot ``index[keys[v]]``."""
@@ -120,6 +173,7 @@ class Profile:
 
     @property
     def ballots(self) -> list[Ballot]:
+        self._settle()
         if self._ballots is None:
             sets, counts = self._sets or ([], [])
             points = self._set_points or [None] * len(sets)
@@ -130,21 +184,27 @@ class Profile:
     @ballots.setter
     def ballots(self, value: list[Ballot]) -> None:
         self._ballots, self._sets, self._set_points = value, None, None
+        self._texts = None
 
     def ballot_projects(self) -> list[tuple[str, ...]]:
         """The projects named on each distinct ballot (as ``ballots[i].projects``)."""
+        self._settle()
         if self._sets is not None:
             return self._sets[0]
         return [b.projects for b in self.ballots]
 
     def ballot_points(self) -> list[tuple | None]:
         """The points of each distinct ballot (as ``ballots[i].points``)."""
+        self._settle()
         if self._sets is not None:
             return self._set_points or [None] * len(self._sets[0])
         return [b.points for b in self.ballots]
 
     def multiplicities(self) -> list[int]:
         """How many voters cast each distinct ballot (as ``ballots[i].multiplicity``)."""
+        if self._texts is not None and self._text_ballots is not None:
+            return self._text_ballots[1]
+        self._settle()
         if self._sets is not None:
             return self._sets[1]
         return [b.multiplicity for b in self.ballots]
@@ -152,6 +212,9 @@ class Profile:
     @property
     def num_ballots(self) -> int:
         """The number of distinct ballots."""
+        if self._texts is not None and self._text_ballots is not None:
+            return len(self._text_ballots[1])
+        self._settle()
         return len(self._sets[0]) if self._sets is not None else len(self.ballots)
 
     @classmethod
@@ -174,6 +237,19 @@ class Profile:
         multiplicities and, for ballots with points, ``points``."""
         profile = cls.from_lines(vote_type, columns, lines, line_numbers, [], voter_ballot)
         profile._ballots, profile._sets, profile._set_points = None, (sets, counts), points
+        return profile
+
+    @classmethod
+    def from_texts(cls, vote_type: str, columns: list[str],
+                   lines: list[str] | Callable[[], list[str]], line_numbers: Sequence[int],
+                   texts: list[bytes], counts: list[int],
+                   split: Callable[[list[bytes]], list[tuple[str, ...]]]) -> Profile:
+        """:meth:`from_lines` with ballots without points given as their distinct vote
+        texts, counts and the function splitting texts into projects (see
+        :meth:`pending_texts`); ``voter_ballot`` must then be given by :meth:`set_voter_keys`
+        with the texts' indexes."""
+        profile = cls.from_lines(vote_type, columns, lines, line_numbers, [], [])
+        profile._ballots, profile._texts = None, (texts, counts, split)
         return profile
 
     @property
@@ -290,7 +366,11 @@ def merge_points(vote_type: str, projects: list[tuple[str, ...]], points: list[t
     if vote_type != "ordinal":  # (project, points) pairs sorted, as merge_ballots does
         in_order = map(eq, map(tuple, map(sorted, map(set, projects))), projects)
         for i in [i for i, ok in enumerate(in_order) if not ok]:  # not strictly increasing
-            keys[i] = _points_key(projects[i], points[i], False)
+            named, values = projects[i], points[i]
+            if values.count(values[0]) == len(values):  # the same points on each: sort names
+                keys[i] = (tuple(sorted(named)), values)
+            else:
+                keys[i] = _points_key(named, values, False)
     position = {key: i for i, key in enumerate(dict.fromkeys(keys))}
     if len(position) == len(keys):  # nothing to merge
         index, counts = list(range(len(keys))), list(multiplicities)

@@ -76,17 +76,54 @@ def _open_bytes(path: str | Path) -> bytes:
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
 
-def _open_text(path: str | Path) -> str:
-    return _open_bytes(path).decode("utf-8-sig")
-
-
 def read_pabulib(path: str | Path) -> tuple[Instance, Profile]:
-    """Read a ``.pb`` or ``.pb.gz`` file; raises :class:`PabulibError` naming the line."""
+    """Read a ``.pb`` or ``.pb.gz`` file; raises :class:`PabulibError` naming the line.
+
+    When the VOTES section is plain (see :mod:`parlons.core.budgeting.fastvotes`), only the
+    META and PROJECTS sections and the distinct ballots are decoded at once; the voters'
+    other columns are decoded when first used (``profile.voters``, ``profile.column``,
+    writing, validating), and a byte that is not UTF-8 there raises the error then."""
     data = _open_bytes(path)
-    text = data.decode("utf-8-sig")  # decodes, and so checks, the whole file
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    head = _votes_head(data, skip)
+    if head is not None:  # decode up to the VOTES header only (the fast path needs no more)
+        try:
+            parsed = _parse(data[skip:head].decode("utf-8"), data, skip, head=True)
+        except (PabulibError, csv.Error, UnicodeDecodeError):
+            parsed = None  # the whole text tells (and names the line)
+        if parsed is not None:
+            return parsed
+    try:
+        text = data[skip:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _not_utf8(data, skip + error.start, 1) from None
     if text.startswith("\ufeff"):  # a second byte-order mark: no byte offsets
         return parse_pabulib(text)
-    return _parse(text, data, len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
+    return _parse(text, data, skip)
+
+
+def _not_utf8(data: bytes, where: int, first_line: int, start: int = 0) -> PabulibError:
+    """The error for a byte at ``where`` that is not UTF-8 (``data[start:]`` begins at line
+    ``first_line``)."""
+    line = first_line + data.count(b"\n", start, where)
+    return PabulibError(f"line {line}: the file is not UTF-8 text (byte {where + 1})")
+
+
+def _votes_head(data: bytes, skip: int) -> int | None:
+    """Where the header line of the VOTES section seems to end (the file's first line that
+    is ``VOTES``, then one line), or ``None``; :func:`_parse` checks it (``head=True``)."""
+    if data.startswith(codecs.BOM_UTF8, skip):
+        return None
+    found = data.find(b"VOTES", skip)
+    while found >= 0:
+        start, end = data.rfind(b"\n", 0, found) + 1, data.find(b"\n", found)
+        if end < 0:
+            return None
+        if data[start:end].strip(b" \t\r") == b"VOTES":
+            after = data.find(b"\n", end + 1)
+            return None if after < 0 else after + 1
+        found = data.find(b"VOTES", end)
+    return None
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -122,10 +159,12 @@ def parse_pabulib(text: str, fast: bool = True) -> tuple[Instance, Profile]:
     return _parse(text, None, 0, fast)
 
 
-def _parse(text: str, data: bytes | None, skip: int,
-           fast: bool = True) -> tuple[Instance, Profile]:
+def _parse(text: str, data: bytes | None, skip: int, fast: bool = True,
+           head: bool = False) -> tuple[Instance, Profile] | None:
     """Parse ``text``; ``data``: the bytes it was decoded from, after ``skip`` bytes (a
-    byte-order mark), for the fast path of the VOTES section, or ``None`` (encoded then)."""
+    byte-order mark), for the fast path of the VOTES section, or ``None`` (encoded then).
+    ``head``: ``text`` is decoded only up to the end of the VOTES header line; ``None`` when
+    that is not so or the fast path does not apply (then the caller decodes the rest)."""
     end = [0]  # where the csv reader has read up to
     reader = csv.reader(_rows_of(text, end), delimiter=";", quotechar='"')
     section = None
@@ -157,9 +196,14 @@ def _parse(text: str, data: bytes | None, skip: int,
                 if "voter_id" not in header or "vote" not in header:
                     raise PabulibError(f"line {line}: VOTES header needs voter_id and vote")
                 wanted = _wanted(header, meta.get("vote_type", "approval"))
-                votes = (fast and _plain_votes(text, data, skip, end[0], line + 1, len(header),
-                                               wanted)
-                         or _vote_lines(text, end[0], line + 1, len(header), wanted, reader))
+                if head and (end[0] != len(text) or '"' in text[text.rfind("\n", 0, -1) + 1:]):
+                    return None  # not the header line, or it may go on past its line break
+                votes = fast and _plain_votes(text, data, skip, end[0], line + 1, len(header),
+                                              wanted)
+                if not votes:
+                    if head:
+                        return None
+                    votes = _vote_lines(text, end[0], line + 1, len(header), wanted, reader)
                 break
             continue
         if section == "META":
@@ -182,6 +226,8 @@ def _parse(text: str, data: bytes | None, skip: int,
             if pid in projects:
                 raise PabulibError(f"line {line}: duplicate project id {pid!r}")
             projects[pid] = Project(pid, cost, fields)
+    if head and not isinstance(votes, _PlainVotes):
+        return None
     if "budget" not in meta:
         raise PabulibError("META has no budget")
     if section != "VOTES":
@@ -334,13 +380,18 @@ def _plain_votes(text: str, data: bytes | None, skip: int, start: int, first_lin
     if found is None:
         return None
     keys, counts = found
-    return _PlainVotes(keys, counts, first_line, partial(_section_lines, text, start,
-                                                         len(keys)))
+    return _PlainVotes(keys, counts, first_line, partial(_section_lines, data, offset,
+                                                         first_line, len(keys)))
 
 
-def _section_lines(text: str, start: int, count: int) -> list[str]:
-    """The ``count`` lines of a plain VOTES section (LF or CRLF line breaks)."""
-    lines = _split_lines(text, start)
+def _section_lines(data: bytes, start: int, first_line: int, count: int) -> list[str]:
+    """The ``count`` lines of a plain VOTES section (LF or CRLF line breaks) that starts at
+    byte ``start`` of ``data``, on line ``first_line``."""
+    try:
+        text = data[start:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _not_utf8(data, start + error.start, first_line, start) from None
+    lines = _split_lines(text, 0)
     if lines and not lines[-1]:
         lines.pop()  # after the last line break
     if lines is None or len(lines) != count:  # cannot happen: the section was checked
@@ -353,15 +404,38 @@ def _profile_of_plain(instance: Instance, columns: list[str], votes: _PlainVotes
     wanted = _wanted(columns, instance.vote_type)
     first = min(wanted)
     raw = list(votes.counts)
-    distinct: list = [key.decode("utf-8") for key in raw]
-    if max(wanted) == len(columns) - 1:  # a last column keeps the CR of a CRLF line break
-        distinct = [key[:-1] if key.endswith("\r") else key for key in distinct]
-    if len(wanted) == 2:
-        v, p = wanted[0] - first, wanted[1] - first
-        distinct = [(f[v], f[p]) for f in (key.split(";") for key in distinct)]
     numbers = range(votes.first_line, votes.first_line + len(votes.keys))
+    last = max(wanted) == len(columns) - 1  # a last column keeps the CR of a CRLF line break
+
+    def line_of(k: int) -> int:  # the line of the first voter of the k-th distinct key
+        return numbers[votes.keys.index(raw[k])]
+
+    # a line break between keys: none borrows bytes from the next; not UTF-8: read_pabulib
+    # then decodes the whole file, which names the line
+    decoded = b"\n".join(raw).decode("utf-8")
+    if len(wanted) == 1:  # no points: split and merged on first use (see Profile.from_texts)
+        profile = Profile.from_texts(instance.vote_type, columns, votes.lines, numbers, raw,
+                                     list(votes.counts.values()), partial(_text_sets, last))
+        profile.set_voter_keys(votes.keys, {key: k for k, key in enumerate(raw)})
+        return profile
+    if last and "\r" in decoded:  # (a plain section has no other CR)
+        decoded = decoded.replace("\r\n", "\n").removesuffix("\r")
+    # each key holds the same number of fields: one split, then every vote and points text
+    fields = decoded.replace("\n", ";").split(";") if raw else []
+    stride = max(wanted) - first + 1
+    distinct = list(zip(fields[wanted[0] - first::stride], fields[wanted[1] - first::stride],
+                        strict=True))
     return _merged_profile(instance, columns, votes.lines, numbers, votes.keys, votes.counts,
-                           distinct, lambda k: numbers[votes.keys.index(raw[k])])
+                           distinct, line_of)
+
+
+def _text_sets(last: bool, texts: list[bytes]) -> list[tuple[str, ...]]:
+    """The projects named by each vote text of a plain section (``last``: the vote column is
+    the last one, so a text may end with the CR of a CRLF line break)."""
+    distinct = [key.decode("utf-8") for key in texts]
+    if last:
+        distinct = [key[:-1] if key.endswith("\r") else key for key in distinct]
+    return _vote_sets(distinct)
 
 
 def _merged_profile(instance: Instance, columns: list[str],
