@@ -106,6 +106,10 @@ def test_budgeting_incidence_on_every_pb_file():
             applied += 1
             expected = satisfaction.supporters(instance, general, "cardinality")
             assert [a.tolist() for a in found] == [idx for idx, _ in expected.values()], path
+        for sat in ("cost", "cardinality"):  # what the utilitarian completion of MES reads
+            totals = mes._totals(mes.prepare(instance, profile, sat, arrays=False), sat)
+            if totals is not None:
+                assert totals == satisfaction.total_satisfaction(instance, general, sat), path
         assert _state(profile) == _state(general), path.name
     assert applied >= 300  # nearly every approval and ordinal file
 
@@ -131,3 +135,8 @@ def test_budgeting_mes_from_the_texts_equals_mes_from_the_ballots(name, completi
     slow = mes.equal_shares(instance, profile, "cost", completion)
     assert len(indexed) == 1  # not this time
     assert (fast.winners, fast.runs) == (slow.winners, slow.runs)
+    monkeypatch.undo()  # the totals the utilitarian completion reads, from those arrays
+    _, general = parse_pabulib(text, fast=False)
+    data = mes.prepare(*parse_pabulib(text), "cost")
+    assert data.supporter_arrays is not None
+    assert mes._totals(data, "cost") == satisfaction.total_satisfaction(instance, general, "cost")

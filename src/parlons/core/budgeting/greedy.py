@@ -151,16 +151,18 @@ def greedy_utilitarian(
     tie_key: Callable[[str], tuple] | None = None,
     initial: list[str] | None = None,
     budget: Number | None = None,
+    totals: dict[str, Number] | None = None,
 ) -> list[str]:
     """Greedy utilitarian welfare: projects by decreasing total satisfaction per unit of cost
     (cost satisfaction: supporters; cardinality: supporters / cost; points: points / cost),
     skipping what does not fit. Projects nobody supports come last (still funded if they fit),
-    as in pabutools. ``initial`` projects are kept and their cost deducted."""
+    as in pabutools. ``initial`` projects are kept and their cost deducted. ``totals``: each
+    project's total satisfaction when the caller has it (exact, as ``total_satisfaction``)."""
     from parlons.core.budgeting.satisfaction import total_satisfaction
 
     key = tie_key or (lambda pid: (pid,))
     chosen = list(initial or [])
-    total = total_satisfaction(instance, profile, sat)
+    total = totals if totals is not None else total_satisfaction(instance, profile, sat)
 
     def density(pid: str) -> Fraction | float:
         cost = instance.projects[pid].cost

@@ -75,6 +75,8 @@ _SMALL = 2_000
 #: a profile whose pending vote texts hold more bytes than this has its supporters indexed
 #: in NumPy straight from the texts (see :mod:`parlons.core.budgeting.incidence`)
 _TEXTS_IN_NUMPY = 50_000
+#: ballot classes: the most (candidate, class) pairs counted in one array of bins
+_PAIR_BINS = 1 << 24
 
 
 class _NearTie(Exception):
@@ -440,13 +442,26 @@ def _classes(data: MESData, keep: set[int]) -> MESData | None:
         _, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
     weights = np.bincount(inverse, weights=np.asarray(data.weights, dtype=np.float64))
-    np_idx, np_w, np_wu = [], [], []
-    for idx, ww, u in zip(data.np_idx, data.np_w, data.np_us, strict=True):
-        cls, where = np.unique(inverse[idx], return_inverse=True)
-        w = np.bincount(where.reshape(-1), weights=ww)
-        np_idx.append(cls)
-        np_w.append(w)
-        np_wu.append(w * u)
+    # every candidate's classes at once: (candidate, class) pairs made unique, summing the
+    # weights of each pair in the order of its ballots (as one candidate at a time would)
+    count = len(data.np_idx)
+    if count == 0:
+        return replace(data, weights=weights.tolist())
+    classes = int(inverse.max()) + 1
+    candidate = np.repeat(np.arange(count), [len(idx) for idx in data.np_idx])
+    key = candidate * classes + inverse[np.concatenate(data.np_idx)]
+    if count * classes <= _PAIR_BINS:  # one bin per (candidate, class): no sort
+        w_all = np.bincount(key, weights=np.concatenate(data.np_w),
+                            minlength=count * classes)
+        pairs = np.flatnonzero(w_all)  # (every ballot weighs at least 1)
+        w_all = w_all[pairs]
+    else:
+        pairs, where = np.unique(key, return_inverse=True)
+        w_all = np.bincount(where.reshape(-1), weights=np.concatenate(data.np_w))
+    cuts = np.searchsorted(pairs // classes, np.arange(1, count))
+    np_idx = np.split(pairs % classes, cuts)
+    np_w = np.split(w_all, cuts)
+    np_wu = [w * u for w, u in zip(np_w, data.np_us, strict=True)]
     return replace(data, weights=weights.tolist(), np_idx=np_idx, np_w=np_w, np_wu=np_wu)
 
 
@@ -653,7 +668,7 @@ def _add1_visits(data: MESData, beta0: Fraction, step: Fraction,
                  exact: bool) -> Iterator[tuple[Fraction, list[int], float, bool]]:
     """The per-voter budgets Add1 looks at, in increasing order, with their outcomes:
     ``(beta, funded candidates, beta below which the outcome cannot change, exact?)``; every
-    budget of the Add1 sequence that is skipped has the outcome of the next one yielded.
+    budget of the Add1 sequence that is skipped has the outcome of the one yielded before it.
 
     A tracked run says how far the outcome provably stays the same (while the poor/rich
     split of each purchase is unchanged): Add1 jumps there. When that is the next budget
@@ -738,6 +753,74 @@ def _batch(data: MESData, betas: list[Fraction],
         yield beta_j, sel_j, used
 
 
+def _disjoint(data: MESData) -> list[tuple[Fraction, Fraction, int]] | None:
+    """When no ballot supports two candidates (choose-1 ballots, or ballots naming one
+    project each) and each candidate's supporters share one utility (cost, cardinality): per
+    candidate, the per-voter budget from which its supporters can pay it, its price per unit
+    of utility and its tie-breaking rank; else ``None``.
+
+    Such an election has a closed form. Supporters of two candidates never overlap, so a
+    purchase leaves every other candidate's supporters untouched: at a per-voter budget
+    ``beta`` MES funds exactly the candidates whose ``W`` supporters (with multiplicity) have
+    ``W * beta >= cost``, each paid by all of them alike (price ``cost / (W * u)``), in
+    increasing price, then rank."""
+    total = sum(map(len, data.supporters))
+    if total > len(data.weights):
+        return None
+    seen: set[int] = set()
+    for backers in data.supporters:
+        seen.update(backers if isinstance(backers, list) else backers.tolist())
+    if len(seen) != total:
+        return None
+    items = []
+    weights = data.weights
+    for backers, utilities, cost, rank in zip(data.supporters, data.utilities, data.costs,
+                                              data.rank, strict=True):
+        if utilities.count(utilities[0]) != len(utilities):
+            return None
+        weight = sum(weights[i] for i in backers)
+        items.append((Fraction(cost) / weight, Fraction(cost) / (weight * utilities[0]), rank))
+    return items
+
+
+def _disjoint_visits(items: list[tuple[Fraction, Fraction, int]], beta0: Fraction,
+                     step: Fraction) -> Iterator[tuple[Fraction, list[int], float, bool]]:
+    """:func:`_add1_visits` for the closed form of :func:`_disjoint`, in exact arithmetic:
+    from ``beta0``, each budget of the Add1 sequence at which the outcome changes."""
+    thresholds = sorted({threshold for threshold, _, _ in items})
+    order = sorted(range(len(items)), key=lambda p: items[p][1:])  # price, then rank
+    k, next_change = 0, 0
+    while True:
+        beta = beta0 + k * step
+        while next_change < len(thresholds) and thresholds[next_change] <= beta:
+            next_change += 1
+        funded = [p for p in order if items[p][0] <= beta]
+        if next_change == len(thresholds):
+            yield beta, funded, math.inf, True
+            return
+        change = thresholds[next_change]
+        yield beta, funded, float(change), True
+        k = math.ceil((change - beta0) / step)
+
+
+def _totals(data: MESData, sat: str) -> dict[str, Number] | None:
+    """Each project's total satisfaction (as ``total_satisfaction``) from the supporters MES
+    indexed, for cost and cardinality utilities; ``None`` when they do not tell it all (a
+    zero-cost project supported under cardinality utilities is not among them)."""
+    if sat not in ("cost", "cardinality") or (data.free and sat == "cardinality"):
+        return None
+    totals: dict[str, Number] = dict.fromkeys(data.instance.projects, 0)
+    weights = data.weights
+    if data.supporter_arrays is not None:
+        w_int = np.asarray(weights, dtype=np.int64)
+        counts = [int(w_int[backers].sum()) for backers in data.supporter_arrays]
+    else:
+        counts = [sum(map(weights.__getitem__, backers)) for backers in data.supporters]
+    for p, count, utilities in zip(data.candidates, counts, data.utilities, strict=True):
+        totals[p] = utilities[0] * count
+    return totals
+
+
 def _is_exhaustive(data: MESData, chosen: list[str], budget: Number) -> bool:
     cost = data.instance.cost(chosen)
     chosen_set = set(chosen)
@@ -762,7 +845,8 @@ def equal_shares(
     plain = completion in ("none", "utilitarian")
     data = prepare(instance, profile, sat, tie_key, arrays=False)
     small = plain and sum(map(len, data.supporters)) <= _SMALL
-    if not small:
+    disjoint = None if plain else _disjoint(data)
+    if not small and disjoint is None:
         _arrays(data)
     budget = instance.budget
     n = data.n_voters
@@ -782,13 +866,17 @@ def equal_shares(
         stop_when_exhaustive = completion in ("add1-exhaustive", "add1u")
         previous: MESOutcome | None = None
         exact_runs = 0
-        visits = _add1_visits(data, beta0, Fraction(increment), exact)
+        visits = (_add1_visits(data, beta0, Fraction(increment), exact) if disjoint is None
+                  else _disjoint_visits(disjoint, beta0, Fraction(increment)))
         for runs, (beta, sel, change, used_exact) in enumerate(visits, start=1):
             exact_runs += int(used_exact)
             current = MESOutcome(names(sel), beta, runs, exact_runs)
             if instance.cost(current.winners) > budget:
                 assert previous is not None, "MES overspent at the equal share"
                 previous.runs, previous.exact_runs = runs, exact_runs
+                # the budgets skipped since the previous run kept its outcome: Add1 ends on
+                # the one just before this run's (whether the runs came one by one or not)
+                previous.voter_budget = beta - Fraction(increment)
                 outcome = previous
                 break
             if stop_when_exhaustive and _is_exhaustive(data, current.winners, budget):
@@ -802,6 +890,6 @@ def equal_shares(
         from parlons.core.budgeting.greedy import greedy_utilitarian
 
         outcome.winners = greedy_utilitarian(
-            instance, profile, sat=sat, tie_key=tie_key, initial=outcome.winners
-        )
+            instance, profile, sat=sat, tie_key=tie_key, initial=outcome.winners,
+            totals=_totals(data, sat))
     return outcome
