@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from unittest import mock
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from parlons.core.budgeting import mes
 from parlons.core.budgeting.greedy import ballot_scores, greedy, greedy_utilitarian
 from parlons.core.budgeting.mes import (
     _NearTie,
@@ -91,9 +93,19 @@ def test_budgeting_batched_runs_equal_exact_runs(election, sat, extras, merge):
             assert result == expected
 
 
+#: Add1's next budgets one run at a time, or batched (see mes._Pace): the same outcomes
+BATCH_FROM = st.sampled_from([float("inf"), 0.0])
+
+
 @settings(max_examples=60, deadline=None)
-@given(elections(), SATS)
-def test_budgeting_add1_jumps_match_one_step_at_a_time(election, sat):
+@given(elections(), SATS, BATCH_FROM)
+def test_budgeting_add1_jumps_match_one_step_at_a_time(election, sat, batch_from):
+    with (mock.patch.object(mes, "_BATCH_FROM", batch_from),
+          mock.patch.object(mes, "_WORTH_MERGING", 2.0)):  # always batch when asked
+        _add1_jumps_match_one_step_at_a_time(election, sat)
+
+
+def _add1_jumps_match_one_step_at_a_time(election, sat) -> None:  # noqa: ANN001
     instance, profile = election
     data = prepare(instance, profile, sat)
     beta0 = Fraction(instance.budget, profile.num_voters)
@@ -178,9 +190,17 @@ def _naive_add1(instance, data, beta0, increment):  # noqa: ANN001, ANN202
 
 
 @settings(max_examples=60, deadline=None)
-@given(elections(), SATS, st.sampled_from([Fraction(1, 2), Fraction(1, 5)]), st.booleans())
-def test_budgeting_add1_galloping_matches_small_steps(election, sat, increment, exact):
+@given(elections(), SATS, st.sampled_from([Fraction(1, 2), Fraction(1, 5)]), st.booleans(),
+       BATCH_FROM)
+def test_budgeting_add1_galloping_matches_small_steps(election, sat, increment, exact,
+                                                      batch_from):
     # a small currency unit: many steps, so the interval certificate (gallop) is exercised
+    with (mock.patch.object(mes, "_BATCH_FROM", batch_from),
+          mock.patch.object(mes, "_WORTH_MERGING", 2.0)):  # always batch when asked
+        _add1_galloping_matches_small_steps(election, sat, increment, exact)
+
+
+def _add1_galloping_matches_small_steps(election, sat, increment, exact) -> None:  # noqa: ANN001
     instance, profile = election
     data = prepare(instance, profile, sat)
     beta0 = Fraction(instance.budget, profile.num_voters)

@@ -45,6 +45,7 @@ then greedy utilitarian welfare).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -77,6 +78,11 @@ _SMALL = 2_000
 _TEXTS_IN_NUMPY = 50_000
 #: ballot classes: the most (candidate, class) pairs counted in one array of bins
 _PAIR_BINS = 1 << 24
+#: Add1 runs its budgets in batches only when a single run takes longer (see _Pace)
+_BATCH_FROM = 0.010
+#: ballots are merged into classes for the batched runs only when there are at most this
+#: share as many classes as ballots
+_WORTH_MERGING = 0.75
 
 
 class _NearTie(Exception):
@@ -426,9 +432,10 @@ def run_float_batch(data: MESData, betas: list[float],
         return _run_float_batch(merged or data, betas, keep if merged else None)
 
 
-def _classes(data: MESData, keep: set[int]) -> MESData | None:
-    """``data`` with ballots merged by the candidates of ``keep`` they approve (``None`` when
-    utilities differ between supporters of a candidate: points ballots)."""
+def _ballot_classes(data: MESData, keep: set[int]) -> np.ndarray | None:
+    """Each ballot's class: ballots approving the same candidates of ``keep`` share one;
+    ``None`` when merging them does not pay (utilities that differ between supporters of a
+    candidate, i.e. points ballots, or hardly fewer classes than ballots)."""
     if any(np.ndim(u) for u in data.np_us):
         return None
     n = len(data.weights)
@@ -441,6 +448,17 @@ def _classes(data: MESData, keep: set[int]) -> MESData | None:
     else:
         _, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
+    if inverse.max(initial=-1) + 1 > _WORTH_MERGING * n:
+        return None
+    return inverse
+
+
+def _classes(data: MESData, keep: set[int]) -> MESData | None:
+    """``data`` with ballots merged by the candidates of ``keep`` they approve (``None``: see
+    :func:`_ballot_classes`)."""
+    inverse = _ballot_classes(data, keep)
+    if inverse is None:
+        return None
     weights = np.bincount(inverse, weights=np.asarray(data.weights, dtype=np.float64))
     # every candidate's classes at once: (candidate, class) pairs made unique, summing the
     # weights of each pair in the order of its ballots (as one candidate at a time would)
@@ -680,6 +698,7 @@ def _add1_visits(data: MESData, beta0: Fraction, step: Fraction,
     keep: set[int] = set()  # for the batches: see run_float_batch
     cap = max(1, min(_BATCH_MAX, _BATCH_CELLS // max(1, len(data.weights))))
     runner = _Runner(data, exact)
+    pace = _Pace()
     sel, change, used, trace = runner(beta0, float(beta0 + step), None)
     yield beta0, sel, change, used
     while not math.isinf(change):
@@ -689,7 +708,7 @@ def _add1_visits(data: MESData, beta0: Fraction, step: Fraction,
             keep.update(sel)
             betas = [beta0 + (k + 1 + j) * step for j in range(size)]
             same = True
-            for beta_j, sel_j, used_j in _batch(data, betas, keep):
+            for beta_j, sel_j, used_j in _batch(data, betas, keep, pace):
                 same = same and sel_j == sel
                 yield beta_j, sel_j, float(beta_j + step), used_j
             following = k + size + 1
@@ -732,9 +751,47 @@ def _gallop(runner: _Runner, beta0: Fraction, step: Fraction, k: int, stride: in
         s //= 2
 
 
-def _batch(data: MESData, betas: list[Fraction],
-           keep: set[int]) -> Iterator[tuple[Fraction, list[int], bool]]:
-    """The outcomes of ``betas`` from :func:`run_float_batch` (near ties re-run alone)."""
+class _Pace:
+    """How Add1 runs its next budgets: one run at a time (which stops where Add1 stops) or
+    a batch (vectorised over the budgets on merged ballots, but computed whole, and its size
+    doubles while the outcome keeps changing, so it overshoots Add1's stop). The outcomes
+    are the same either way. Batches pay only where a single run is slow (Warszawa 2026:
+    17 ms a run, 6 ms a budget in a batch); where runs take a few milliseconds (Łódź,
+    Kraków, Amsterdam) a batch costs as much per budget and computes up to twice as many.
+    So single runs are used, timed, unless they take more than ``_BATCH_FROM`` CPU-s."""
+
+    def __init__(self) -> None:
+        self.one: float | None = None  # the mean CPU-s of the single runs so far
+
+    def single(self, run: Callable[..., Any], *args: Any) -> Any:
+        """``run(*args)``, timed as a single run."""
+        start = time.process_time()
+        result = run(*args)
+        spent = time.process_time() - start
+        self.one = spent if self.one is None else (self.one + spent) / 2
+        return result
+
+    def prefers_single(self) -> bool:
+        return self.one is not None and self.one < _BATCH_FROM
+
+
+def _batch(data: MESData, betas: list[Fraction], keep: set[int],
+           pace: _Pace | None = None) -> Iterator[tuple[Fraction, list[int], bool]]:
+    """The outcomes of ``betas`` from :func:`run_float_batch` (near ties re-run alone), or
+    from single runs when ``pace`` finds them cheaper or merging ballots would not pay."""
+    pace = pace or _Pace()
+    if pace.one is None:  # a first single run, to compare with the batches
+        sel, _, used = pace.single(_run, data, betas[0], False)
+        yield betas[0], sel, used
+        betas = betas[1:]
+        if not betas:
+            return
+    if pace.prefers_single() or _ballot_classes(data, keep) is None:
+        # one at a time: stops where the caller stops (Amsterdam's long ballots, Łódź)
+        for beta in betas:
+            sel, _, used = pace.single(_run, data, beta, False)
+            yield beta, sel, used
+        return
     # the candidates bought at the last budget of the batch are probably all needed
     keep.update(_probe(data, float(betas[-1])))
     results = run_float_batch(data, [float(x) for x in betas], keep)
