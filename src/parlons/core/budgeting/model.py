@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from operator import eq, itemgetter
+from operator import itemgetter, lt
 
 Number = int | Fraction
 
@@ -364,7 +364,7 @@ def merge_points(vote_type: str, projects: list[tuple[str, ...]], points: list[t
     ballots' projects, points and multiplicities, and each entry's ballot index."""
     keys = list(zip(projects, points, strict=True))
     if vote_type != "ordinal":  # (project, points) pairs sorted, as merge_ballots does
-        in_order = map(eq, map(tuple, map(sorted, map(set, projects))), projects)
+        in_order = [all(map(lt, named, named[1:])) for named in projects]  # strictly
         for i in [i for i, ok in enumerate(in_order) if not ok]:  # not strictly increasing
             named, values = projects[i], points[i]
             if values.count(values[0]) == len(values):  # the same points on each: sort names
