@@ -101,6 +101,10 @@ VARIANTS = {
     "empty vote": lambda t: t.replace("\nc;2", "\nc;"),
     "no votes": lambda t: t[:t.index("\nVOTES\n") + 21],
     "bom": lambda t: "\ufeff" + t,
+    # where the reader cannot stop decoding at the VOTES header: the whole text decides
+    "lowercase section": lambda t: t.replace("\nVOTES\n", "\n votes \n"),
+    "quoted header": lambda t: t.replace("\nvoter_id;vote", '\n"voter_id";vote'),
+    "a VOTES line in a quoted name": lambda t: t.replace(";project 1", ';"a\nVOTES\nb"'),
 }
 
 
