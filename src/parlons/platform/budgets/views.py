@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -45,6 +45,7 @@ from parlons.platform.budgets.models import (
     Review,
     VoterRecord,
 )
+from parlons.platform.spaces import selectors as space_selectors
 
 VOTE_RATE = getattr(settings, "PARLONS_RATE_LIMITS", {}).get("vote", "30/m")
 CODE_RATE = getattr(settings, "PARLONS_RATE_LIMITS", {}).get("voting_code", "20/m")
@@ -777,13 +778,7 @@ def search_budgets(components, query: str, *, limit: int | None = None) -> list:
     """Budget components among ``components`` with a project whose title or description
     contains ``query`` (site search): one query that stops at ``limit`` components (no bound
     when ``None``), each tested with ``EXISTS``, never reading every matching project."""
-    from django.db.models import Exists, OuterRef
-
-    from parlons.platform.spaces.models import Component
-
     candidates = [c for c in components if c.kind == "budget"]
     projects = BudgetProject.objects.filter(budget__component=OuterRef("pk")).filter(
         Q(title__icontains=query) | Q(description__icontains=query))
-    hits = set(Component.objects.filter(pk__in=[c.pk for c in candidates])
-               .filter(Exists(projects)).values_list("pk", flat=True)[:limit])
-    return [c for c in candidates if c.pk in hits]
+    return space_selectors.components_having(candidates, projects, limit)

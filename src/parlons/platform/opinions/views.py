@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
@@ -27,6 +28,7 @@ from parlons.platform.opinions.export import polis_zip
 from parlons.platform.opinions.forms import SeedForm, SettingsForm, StatementForm
 from parlons.platform.opinions.models import Statement, Vote
 from parlons.platform.opinions.presentation import results_context
+from parlons.platform.spaces import selectors as space_selectors
 
 COOKIE = "parlons_opinions"
 COOKIE_SALT = "parlons.opinions.browser"
@@ -252,15 +254,10 @@ def manage_component(request, component, context):
 def search_component(components, query: str, *, limit: int | None = None) -> list:
     """Opinions components whose title or an accepted statement contains ``query``: at most
     ``limit`` (no bound when ``None``), with one query that stops there."""
-    from django.db.models import Exists, OuterRef
-
-    from parlons.platform.spaces.models import Component
-
     candidates = [c for c in components if c.kind == "opinions"]
     by_title = {c.pk for c in candidates if query.lower() in c.title.lower()}
     statements = Statement.objects.filter(component=OuterRef("pk"),
                                           state=Statement.State.ACCEPTED, text__icontains=query)
-    by_statement = set(Component.objects.filter(
-        pk__in=[c.pk for c in candidates if c.pk not in by_title]).filter(
-        Exists(statements)).values_list("pk", flat=True)[:limit])
+    by_statement = {c.pk for c in space_selectors.components_having(
+        [c for c in candidates if c.pk not in by_title], statements, limit)}
     return [c for c in candidates if c.pk in by_title or c.pk in by_statement][:limit]

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -209,16 +210,10 @@ def _query_without_page(request) -> str:
 def search_component(components, query: str, *, limit: int | None = None) -> list:
     """Proposals components among ``components`` with a public proposal matching ``query``
     (site search): one query that stops at ``limit`` components (no bound when ``None``)."""
-    from django.db.models import Exists, OuterRef
-
-    from parlons.platform.spaces.models import Component
-
     candidates = [c for c in components if c.kind == "proposals"]
     # the same "public" and the same matching as the list of the component, per component
     proposals = selectors.search(selectors.public_proposals(OuterRef("pk")), query)
-    hits = set(Component.objects.filter(pk__in=[c.pk for c in candidates])
-               .filter(Exists(proposals)).values_list("pk", flat=True)[:limit])
-    return [c for c in candidates if c.pk in hits]
+    return space_selectors.components_having(candidates, proposals, limit)
 
 
 # ----------------------------------------------------------------------------- detail

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -133,3 +133,13 @@ def search_spaces(user, organisation: Organisation, query: str) -> QuerySet[Spac
         return Space.objects.none()
     return visible_spaces(user, organisation).filter(
         Q(title__icontains=query) | Q(summary__icontains=query) | Q(description__icontains=query))
+
+
+def components_having(candidates: list[Component], items: QuerySet,
+                      limit: int | None = None) -> list[Component]:
+    """The ``candidates`` for which ``items`` (a queryset filtered on
+    ``OuterRef("pk")``, the component) has a row, in their order: one ``EXISTS`` query that
+    stops after ``limit`` components (no bound when ``None``), for the site search."""
+    hits = set(Component.objects.filter(pk__in=[c.pk for c in candidates])
+               .filter(Exists(items)).values_list("pk", flat=True)[:limit])
+    return [c for c in candidates if c.pk in hits]
