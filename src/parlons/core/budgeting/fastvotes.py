@@ -26,9 +26,12 @@ def _key_pattern(first: int, last: int, width: int) -> re.Pattern[bytes]:
     """Columns ``first`` to ``last`` of a line of ``width`` fields (one group, ``;`` kept),
     after its ``\\n``. Only for a plain section: ``[^;]`` and ``.`` (one-character loops, the
     fast ones of the regex engine) cannot cross a line there; a last column keeps the CR of a
-    CRLF line break."""
-    skip = rb"[^;]*;" * first
-    span = b";".join([rb"[^;]*"] * (last - first) + [rb".*" if last == width - 1 else rb"[^;]*"])
+    CRLF line break. The loops are possessive (``*+``): what follows each can never be matched
+    by it, so nothing is ever given back, and the engine keeps no backtracking points (about
+    5 % less CPU for the whole cut of Katowice's 40k lines)."""
+    skip = rb"[^;]*+;" * first
+    span = b";".join([rb"[^;]*+"] * (last - first)
+                     + [rb".*+" if last == width - 1 else rb"[^;]*+"])
     return re.compile(rb"\n" + skip + b"(" + span + b")")
 
 
