@@ -140,3 +140,12 @@ def test_budgeting_mes_from_the_texts_equals_mes_from_the_ballots(name, completi
     data = mes.prepare(*parse_pabulib(text), "cost")
     assert data.supporter_arrays is not None
     assert mes._totals(data, "cost") == satisfaction.total_satisfaction(instance, general, "cost")
+
+
+@pytest.mark.parametrize("vote_type", ["approval", "ordinal"])
+def test_budgeting_incidence_when_the_last_line_has_no_line_break(vote_type):
+    # CRLF line breaks but none after the last voter: "1,2\r" and "1,2" are two texts of
+    # one ballot, to be merged like the general path merges them
+    votes = [("a", "1,2"), ("b", "2"), ("c", "1,2")]
+    text = make_pb(100, [("1", 50), ("2", 60)], votes, vote_type).replace("\n", "\r\n")
+    _check(text.removesuffix("\r\n"))

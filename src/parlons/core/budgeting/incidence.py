@@ -46,8 +46,8 @@ def supporters_arrays(instance: Instance, profile: Profile) -> list[np.ndarray] 
     found = _tokens(texts, ids)
     if found is None:
         return None
-    rows, rank, by_name = found
-    merged = _ballots(rows, rank, len(ids), counts, profile.vote_type == "ordinal")
+    rows, rank, by_name, trimmed = found
+    merged = _ballots(rows, rank, len(ids), counts, profile.vote_type == "ordinal", trimmed)
     if merged is None:
         return None
     ballot_rows, ballot_rank, ballot_of, multiplicities = merged
@@ -60,18 +60,19 @@ def supporters_arrays(instance: Instance, profile: Profile) -> list[np.ndarray] 
 
 
 def _ballots(rows: np.ndarray, rank: np.ndarray, width: int, counts: list[int],
-             ordered: bool) -> tuple[np.ndarray, np.ndarray, list[int] | None,
-                                     list[int]] | None:
+             ordered: bool, trimmed: bool) -> tuple[np.ndarray, np.ndarray, list[int] | None,
+                                                    list[int]] | None:
     """The distinct ballots of the texts' tokens (row, rank of the project's id among the
     ids): each ballot's tokens (ballot index, rank; increasing ballots), each text's ballot
     (``None``: its own) and each ballot's multiplicity; ``None`` when a text names a project
-    twice."""
+    twice. ``trimmed``: some texts lost a CR, so two distinct texts may read the same."""
     same_row = rows[1:] == rows[:-1]
-    if ordered:  # the order stays, so distinct texts are distinct ballots
+    if ordered:  # the order stays, so distinct texts are distinct ballots (unless trimmed)
         key = np.sort(rows * width + rank)
         if (key[1:] == key[:-1]).any():
             return None
-        return rows, rank, None, list(counts)
+        return _merge(rows, rank, len(counts), counts) if trimmed else (rows, rank, None,
+                                                                         list(counts))
     if (same_row & (rank[1:] < rank[:-1])).any():  # some text is not in order: sort each
         key = np.sort(rows * width + rank)
         rows, rank = key // width, key % width
@@ -81,6 +82,8 @@ def _ballots(rows: np.ndarray, rank: np.ndarray, width: int, counts: list[int],
         return _merge(rows, rank, len(counts), counts)
     if (same_row & (rank[1:] == rank[:-1])).any():
         return None
+    if trimmed:
+        return _merge(rows, rank, len(counts), counts)
     return rows, rank, None, list(counts)  # strictly increasing: distinct sets
 
 
@@ -120,13 +123,13 @@ def _mixed(values: np.ndarray) -> np.ndarray:
 
 
 def _tokens(texts: list[bytes], ids: list[str]
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool] | None:
     """The row (text index) and rank (among the ids sorted as text) of each project named
-    by the texts, row by row, and the ids' indexes in that sorted order; ``None`` when the
-    texts are not clean."""
+    by the texts, row by row, the ids' indexes in that sorted order and whether some texts
+    lost a CR (see :func:`_rows`); ``None`` when the texts are not clean."""
     if not texts:
         return None
-    blob, end = _rows(texts)
+    blob, end, trimmed = _rows(texts)
     if blob is None or not blob.isascii():
         return None
     data = np.frombuffer(blob, dtype=np.uint8)
@@ -146,7 +149,7 @@ def _tokens(texts: list[bytes], ids: list[str]
         keep = ~empty
         starts, lengths, rows = starts[keep], lengths[keep], rows[keep]
     if len(lengths) == 0:  # every text empty
-        return rows, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return rows, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), trimmed
     if int(lengths.max()) > _MAX_ID:
         return None
     encoded = [p.encode("utf-8") for p in ids]
@@ -162,24 +165,24 @@ def _tokens(texts: list[bytes], ids: list[str]
     rank = _search(ranked, names)
     if rank is None:
         return None  # a name that is no project id of the instance
-    return rows, rank, by_name
+    return rows, rank, by_name, trimmed
 
 
-def _rows(texts: list[bytes]) -> tuple[bytes | None, int]:
+def _rows(texts: list[bytes]) -> tuple[bytes | None, int, bool]:
     """The texts as one string, each ended by one line break (LF, or the CR of a CRLF line
-    break that a last column kept: then the texts are joined as they are), and that line
-    break; ``None`` when a CR stands elsewhere."""
+    break that a last column kept: then the texts are joined as they are), that line break,
+    and whether some texts lost their CR (a CRLF file whose last line has no line break:
+    ``1,2\r`` and ``1,2`` then read the same); ``None`` when a CR stands elsewhere."""
     if texts[-1].endswith(b"\r") or texts[0].endswith(b"\r"):
         blob = b"".join(texts)
         if blob.count(b"\r") == len(texts) and b"\n" not in blob and blob.endswith(b"\r"):
             ok = all(map(bytes.endswith, texts, repeat(b"\r")))  # (not in the middle)
-            return (blob, 13) if ok else (None, 13)
+            return (blob, 13, False) if ok else (None, 13, False)
     blob = b"\n".join(texts) + b"\n"
-    if b"\r" in blob:
-        blob = blob.replace(b"\r\n", b"\n")
-        if b"\r" in blob:
-            return None, 10
-    return blob, 10
+    if b"\r" not in blob:
+        return blob, 10, False
+    blob = blob.replace(b"\r\n", b"\n")
+    return (None, 10, False) if b"\r" in blob else (blob, 10, True)
 
 
 def _words(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
