@@ -111,9 +111,13 @@ class MESData:
     np_us: list[float | np.ndarray] = field(default_factory=list)
     np_wu: list[np.ndarray] = field(default_factory=list)
     float_costs: list[float] = field(default_factory=list)
-    #: the candidates' supporters as arrays, when indexed in NumPy from the vote texts
-    #: (``supporters`` then holds the same arrays until :func:`run_exact` needs lists)
-    supporter_arrays: list[np.ndarray] | None = None
+
+    @property
+    def supporter_arrays(self) -> list[np.ndarray] | None:
+        """``supporters`` when they are NumPy arrays (indexed from the vote texts, until
+        :func:`run_exact` turns them into lists), else ``None``."""
+        backers = self.supporters
+        return backers if backers and not isinstance(backers[0], list) else None
 
 
 def prepare(
@@ -144,14 +148,11 @@ def prepare(
     order = sorted(candidates, key=key)
     rank_of = {p: r for r, p in enumerate(order)}
     costs = [instance.projects[p].cost for p in candidates]
+    supporters_of = [sup[p] for p in candidates]  # (arrays: lists once run_exact runs)
     if indexed is not None:  # cost or cardinality: one utility per project
-        arrays_of = [sup[p] for p in candidates]
-        supporters_of = list(arrays_of)  # as lists when the exact engine runs (run_exact)
-        utilities = [[c if sat == "cost" else 1] * len(a) for c, a in zip(costs, arrays_of,
+        utilities = [[c if sat == "cost" else 1] * len(a) for c, a in zip(costs, supporters_of,
                                                                           strict=True)]
     else:
-        arrays_of = None
-        supporters_of = [sup[p] for p in candidates]
         utilities = [uti[p] for p in candidates]
     data = MESData(
         instance=instance,
@@ -163,7 +164,6 @@ def prepare(
         supporters=supporters_of,
         utilities=utilities,
         rank=[rank_of[p] for p in candidates],
-        supporter_arrays=arrays_of,
     )
     if arrays:
         _arrays(data)
@@ -194,9 +194,8 @@ def _arrays(data: MESData) -> None:
     """Fill the NumPy arrays of ``data`` (the float engines' inputs)."""
     weights = data.weights
     w_all = np.asarray(weights, dtype=np.float64)
-    given = data.supporter_arrays or [None] * len(data.supporters)
-    for idx, u, idx_given in zip(data.supporters, data.utilities, given, strict=True):
-        idx_a = np.asarray(idx, dtype=np.int64) if idx_given is None else idx_given
+    for idx, u in zip(data.supporters, data.utilities, strict=True):
+        idx_a = np.asarray(idx, dtype=np.int64)  # (no copy of an int64 array)
         # cost and cardinality utilities: one value per project (no list conversion)
         if len(u) > 0 and u.count(u[0]) == len(u):
             u_a, uniform = np.full(len(u), float(u[0])), True
@@ -776,10 +775,9 @@ class _Pace:
 
 
 def _batch(data: MESData, betas: list[Fraction], keep: set[int],
-           pace: _Pace | None = None) -> Iterator[tuple[Fraction, list[int], bool]]:
+           pace: _Pace) -> Iterator[tuple[Fraction, list[int], bool]]:
     """The outcomes of ``betas`` from :func:`run_float_batch` (near ties re-run alone), or
     from single runs when ``pace`` finds them cheaper or merging ballots would not pay."""
-    pace = pace or _Pace()
     if pace.one is None:  # a first single run, to compare with the batches
         sel, _, used = pace.single(_run, data, betas[0], False)
         yield betas[0], sel, used
