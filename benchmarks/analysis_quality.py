@@ -102,16 +102,11 @@ def theme_agreement(name: str, texts: list[str], truth: list[str], rows: list,
                     embeddings: np.ndarray | None = None) -> None:
     k = len(set(truth))
     lemmas = [NORMALISER.analyse(t) for t in texts]
-    for method in ("parlons", "parlons-auto", "tfidf+nmf", "lda"):
+    fixed_k_rows(name, lemmas, texts, truth, rows)
+    auto_rows(name, lemmas, texts, truth, rows)
+    for method in ("tfidf+nmf", "lda"):
         start = clock()
-        if method == "parlons-auto":
-            auto_rows(name, lemmas, texts, truth, rows)
-            continue
-        if method.startswith("parlons"):
-            fixed_k_rows(name, lemmas, texts, truth, rows)
-            continue
-        else:
-            labels = baseline_topics(texts, k, "nmf" if method == "tfidf+nmf" else "lda")
+        labels = baseline_topics(texts, k, "nmf" if method == "tfidf+nmf" else "lda")
         rows.append((name, method, k, normalized_mutual_info_score(truth, labels),
                      adjusted_rand_score(truth, labels), since(start), ""))
     if embeddings is None:
@@ -148,10 +143,10 @@ def theme_agreement(name: str, texts: list[str], truth: list[str], rows: list,
 
 
 def fixed_k_rows(name: str, lemmas: list[str], texts: list[str], truth: list[str],
-                 rows: list, seeds: tuple[int, ...] | None = None) -> None:
-    """Parlons with the true number of themes, mean over ``seeds`` (default
-    :data:`THEME_SEEDS`); outliers (-1) count as one more group."""
-    seeds = seeds or THEME_SEEDS
+                 rows: list) -> None:
+    """Parlons with the true number of themes, mean over :data:`THEME_SEEDS`; outliers (-1)
+    count as one more group."""
+    seeds = THEME_SEEDS
     start = clock()
     values = []
     for seed in seeds:
@@ -166,12 +161,11 @@ def fixed_k_rows(name: str, lemmas: list[str], texts: list[str], truth: list[str
 
 
 def auto_rows(name: str, lemmas: list[str], texts: list[str], truth: list[str],
-              rows: list, seeds: tuple[int, ...] | None = None, encoder=None,
-              method: str = "parlons-auto") -> None:
-    """Parlons with the automatic number of themes, mean over ``seeds`` (default
-    :data:`THEME_SEEDS`) and their range; outliers count as one more group, and (second row)
-    reassigned to the nearest theme like the BERTopic-style baseline's."""
-    seeds = seeds or THEME_SEEDS
+              rows: list, encoder=None, method: str = "parlons-auto") -> None:
+    """Parlons with the automatic number of themes, mean over :data:`THEME_SEEDS` and their
+    range; outliers count as one more group, and (second row) reassigned to the nearest theme
+    like the BERTopic-style baseline's."""
+    seeds = THEME_SEEDS
     start = clock()
     values, reassigned = [], []
     for seed in seeds:
@@ -197,13 +191,22 @@ def outliers_reassigned(assignment: np.ndarray, encoder, lemmas: list[str], text
                         seed: int) -> np.ndarray:
     """Each outlier (-1) moved to its nearest theme centroid (cosine, in the themes' space),
     as the baseline's ``reassigned`` variant does with its HDBSCAN outliers."""
-    labels = assignment.copy()
+    if not (assignment < 0).any() or assignment.max() < 0:
+        return assignment.copy()
+    return reassign_outliers(assignment, normalize((encoder or TfidfSvdEncoder(seed=seed))
+                                                   .encode(lemmas, texts)))
+
+
+def reassign_outliers(labels: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """``labels`` with each outlier (-1) moved to the nearest centroid (cosine) of the
+    labelled groups, in the space of ``vectors``; the same rule for Parlons and the
+    BERTopic-style baseline (its ``reduce_outliers(strategy="embeddings")``)."""
+    labels = labels.copy()
     if not (labels < 0).any() or labels.max() < 0:
         return labels
-    vectors = normalize((encoder or TfidfSvdEncoder(seed=seed)).encode(lemmas, texts))
     centroids = normalize(np.vstack([vectors[labels == t].mean(axis=0)
                                      for t in range(labels.max() + 1)]))
-    labels[labels < 0] = (vectors[labels < 0] @ centroids.T).argmax(axis=1)
+    labels[labels < 0] = (normalize(vectors[labels < 0]) @ centroids.T).argmax(axis=1)
     return labels
 
 
@@ -228,11 +231,7 @@ def bertopic_like(embeddings: np.ndarray, lemmas: list[str], k: int, min_cluster
     reduced = PCA(n_components=5, random_state=seed).fit_transform(embeddings)
     raw = HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(reduced)
     n_topics = int(raw.max()) + 1
-    reassigned = raw.copy()
-    if n_topics >= 1 and (raw < 0).any():
-        centroids = normalize(np.vstack([embeddings[raw == t].mean(axis=0)
-                                         for t in range(n_topics)]))
-        reassigned[raw < 0] = (normalize(embeddings[raw < 0]) @ centroids.T).argmax(axis=1)
+    reassigned = reassign_outliers(raw, embeddings)
     merged = reassigned.copy()
     if n_topics > k:
         centroids = normalize(np.vstack([embeddings[reassigned == t].mean(axis=0)
