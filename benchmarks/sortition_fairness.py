@@ -163,20 +163,18 @@ def main() -> None:
                 print(f"{label:32} {who:6} {algorithm:8} error: {res['error']}")
                 continue
             probs = np.array(res["probs"])
-            note = ""
-            if who == "ours" and algorithm in ("maximin", "leximin") and "maximin" in peer_min:
-                note = f"|min - peer maximin| = {abs(probs.min() - peer_min['maximin']):.1e}"
+            parts = []
+            peer = "maximin" if algorithm in ("maximin", "leximin") else algorithm
+            if who == "ours" and peer in ("maximin", "nash") and peer in peer_min:
+                parts.append(f"|min - peer {peer}| = {abs(probs.min() - peer_min[peer]):.1e}")
             if who == "ours" and algorithm == "leximin":
                 ref = _reference_curve(name)
                 if ref is not None and len(ref) == len(probs):
-                    note += f"; max |sorted - published leximin| = " \
-                            f"{np.abs(np.sort(probs) - ref).max():.1e}"
-            if who == "ours" and algorithm in ("maximin", "leximin"):
-                note += f"; {res['stats'].get('method', '?')}"
-            if who == "ours" and algorithm == "nash":
-                if "nash" in peer_min:
-                    note = f"|min - peer nash| = {abs(probs.min() - peer_min['nash']):.1e}"
-                note += f"; {res['stats'].get('method', '?')}"
+                    parts.append("max |sorted - published leximin| = "
+                                 f"{np.abs(np.sort(probs) - ref).max():.1e}")
+            if who == "ours" and algorithm in ("maximin", "leximin", "nash"):
+                parts.append(res["stats"].get("method", "?"))
+            note = "; ".join(parts)
             if algorithm == "legacy":
                 note = f"estimated over {res['stats'].get('draws')} draws " \
                        f"({res['stats'].get('dead_ends')} dead ends)"

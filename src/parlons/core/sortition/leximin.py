@@ -37,12 +37,16 @@ import numpy as np
 from parlons.core.sortition.distribution import ColumnStore, Distribution
 from parlons.core.sortition.model import Instance
 from parlons.core.sortition.oracle import INF, PanelOracle, new_highs
-from parlons.core.sortition.relaxation import QuotaRelaxation, RelaxedStage, decompose
+from parlons.core.sortition.relaxation import (
+    FIX_TOLERANCE,
+    LEVEL_SLACK,
+    QuotaRelaxation,
+    RelaxedStage,
+    decompose,
+)
 from parlons.core.sortition.swaps import SwapSearch
 
 PRICING_TOLERANCE = 1e-7   # a panel must beat yhat by this much to enter
-FIX_TOLERANCE = 1e-6       # dual weight above which a type is fixed at the stage's level
-LEVEL_SLACK = 1e-9         # fixed levels are lowered by this much to stay LP-feasible
 KEEP_COLUMNS = 2           # the LP keeps at most this many columns per row (beyond: pruned)
 SMOOTHING = 0.5            # weight of the stability centre in the pricing duals (Wentges)
 HEURISTIC_STARTS = 12      # exchange climbs per pricing round, from the best known panels
@@ -295,22 +299,18 @@ def _relaxed_distribution(instance: Instance, oracle: PanelOracle, algorithm: st
                           ) -> tuple[Distribution | None, list[RelaxedStage]]:
     """The leximin of ``Q`` decomposed into panels, or ``None`` (panels found kept in
     ``store``) with the relaxation's stages, which bound column generation's."""
-    start = time.perf_counter()
     relaxation = QuotaRelaxation(oracle)
     target, stages = relaxation.leximin()
     found = decompose(relaxation, target, deadline=deadline)
-    weights = np.zeros(len(store) + len(found.panels))
-    for counts, weight in zip(found.panels, found.weights, strict=True):
-        weights[store.find_or_add(counts)[0]] += weight
-    if not found.complete:
+    weights = found.weights_over(store)
+    if weights is None:
         return None, stages
-    weights = weights[:len(store)] / weights.sum()
     reached = weights @ store.matrix
     error = float(np.abs(reached - target / oracle.sizes).max())
     if error > RELAXED_TOLERANCE:
         return None, stages
-    stats = {"seconds": time.perf_counter() - start, "stages": len(stages), "lp_solves": 0,
-             "pricing_calls": oracle.calls, "panels_generated": len(store),
+    stats = {"stages": len(stages), "lp_solves": 0,  # (seconds: set by the caller)
+             "pricing_calls": oracle.calls + found.mip_calls, "panels_generated": len(store),
              "method": "relaxation", "relaxation_error": error}
     return Distribution(instance, algorithm, np.array(store.counts), weights, stats), stages
 

@@ -62,12 +62,9 @@ def _relaxed_nash(oracle: PanelOracle, store: ColumnStore, deadline: float | Non
     gap; ``None`` when it cannot be decomposed or neither is certified."""
     relaxation = QuotaRelaxation(oracle)
     found = decompose(relaxation, relaxation.nash(), deadline=deadline)
-    lam = np.zeros(len(store) + len(found.panels))
-    for counts, weight in zip(found.panels, found.weights, strict=True):
-        lam[store.find_or_add(counts)[0]] += weight
-    if not found.complete:
+    lam = found.weights_over(store)
+    if lam is None:
         return None
-    lam = lam[:len(store)] / lam.sum()
     sizes = oracle.sizes.astype(float)
     # the dual's point is approximate: the weights polished over the panels found may be
     # better, though their gap (over all panels) may be larger

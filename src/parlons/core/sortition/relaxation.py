@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 from scipy import optimize
 
 from parlons.core.sortition.oracle import INF, PanelOracle, new_highs
+
+if TYPE_CHECKING:
+    from parlons.core.sortition.distribution import ColumnStore
 
 FIX_TOLERANCE = 1e-6    # dual weight above which a type is fixed at the stage's level
 LEVEL_SLACK = 1e-9      # fixed levels are lowered by this much to stay LP-feasible
@@ -43,7 +47,6 @@ class QuotaRelaxation:
     def __init__(self, oracle: PanelOracle) -> None:
         inst = oracle.instance
         self.oracle = oracle
-        self.n_quotas = len(inst.quotas)
         self.sizes = oracle.sizes.astype(float)
         n_types = oracle.n_types
         member = oracle.type_member
@@ -84,12 +87,12 @@ class QuotaRelaxation:
         h.changeObjectiveSense(highspy.ObjSense.kMinimize)
         return h
 
-    def leximin(self, maximin: bool = False) -> tuple[np.ndarray, list[RelaxedStage]]:
+    def leximin(self) -> tuple[np.ndarray, list[RelaxedStage]]:
         """The leximin point ``x*`` of ``Q`` (expected counts) and its stages.
 
         Each stage maximises the lowest probability of the free types; the types with a
         positive dual weight sit at that level in every optimal point (complementary
-        slackness) and are fixed there. With ``maximin`` only the first stage is solved.
+        slackness) and are fixed there.
         """
         h = self._stage_lp()
         nt = self.n_types
@@ -112,8 +115,6 @@ class QuotaRelaxation:
                 h.changeRowBounds(int(t), max(0.0, min(level, reached[t]) - LEVEL_SLACK), INF)
             free &= ~tight
             stages.append(RelaxedStage(level, np.flatnonzero(tight)))
-            if maximin:
-                break
         return np.clip(x, 0.0, self.sizes), stages
 
     def nash(self) -> np.ndarray:
@@ -178,6 +179,19 @@ class Decomposition:
     panels: list[np.ndarray]
     weights: list[float]
     complete: bool
+    mip_calls: int = 0  # the face MIPs solved on the way
+
+    def weights_over(self, store: ColumnStore) -> np.ndarray | None:
+        """The mixture's weights over the panels of ``store`` (they are added there, and
+        kept there even when the mixture is not complete), normalised; ``None`` when it is
+        not complete."""
+        weights = np.zeros(len(store) + len(self.panels))
+        for counts, weight in zip(self.panels, self.weights, strict=True):
+            weights[store.find_or_add(counts)[0]] += weight
+        if not self.complete:
+            return None
+        weights = weights[:len(store)]
+        return weights / weights.sum()
 
 
 @dataclass
@@ -280,7 +294,7 @@ def _step(relaxation: QuotaRelaxation, x: np.ndarray, d: np.ndarray,
 
 
 def decompose(relaxation: QuotaRelaxation, target: np.ndarray,
-              max_steps: int | None = None, repair_rounds: int = REPAIR_ROUNDS,
+              repair_rounds: int = REPAIR_ROUNDS,
               deadline: float | None = None) -> Decomposition:
     """Write ``target`` (a point of ``Q``) as a mixture of panels, or as much as possible.
 
@@ -295,14 +309,21 @@ def decompose(relaxation: QuotaRelaxation, target: np.ndarray,
     ``deadline`` (a ``time.perf_counter()`` value) it raises :class:`TimeoutError`.
     """
     mip = _FaceMIP(relaxation)
+    found = _decompose(relaxation, mip, target, repair_rounds, deadline)
+    found.mip_calls = mip.calls
+    return found
+
+
+def _decompose(relaxation: QuotaRelaxation, mip: _FaceMIP, target: np.ndarray,
+               repair_rounds: int, deadline: float | None) -> Decomposition:
+    """:func:`decompose` with its face MIP."""
     x = target.astype(float).copy()
     mass = 1.0
     panels: list[np.ndarray] = []
     weights: list[float] = []
     history: list[tuple[np.ndarray, float, float]] = []   # (x, mass, tolerance) per step
     pool = _Pool(relaxation.n_types)
-    limit = 4 * (relaxation.n_types + len(relaxation.lo)) if max_steps is None else max_steps
-    for _ in range(limit):
+    for _ in range(4 * (relaxation.n_types + len(relaxation.lo))):
         _check(deadline)
         # rounding errors in x grow like 1 / mass: so does the tolerance on tight bounds
         tolerance = min(1e-6, max(FACE_TOLERANCE, 1e-11 / mass))
