@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from http_load import (  # noqa: E402
     HTTPError,
     KeepAliveConnection,
+    QueryCounter,
     free_port,
     group_pids,
     on_scratch_postgres,
@@ -378,7 +379,7 @@ def in_process(args) -> int:
     space, component, budget, project_ids, codes = seed(WARM_UP + args.ballots)
     path = f"/participer/{space.slug}/c/{component.pk}/"
     query = f"v=code&b={budget.pk}"
-    handler, counter = WSGIHandler(), StatementCounter()
+    handler, counter = WSGIHandler(), QueryCounter()
     cast = _Caster(handler, path, query, project_ids, codes)
     for n in range(WARM_UP):
         cast(n)
@@ -407,17 +408,6 @@ def in_process(args) -> int:
         stats.sort_stats("cumulative").print_stats(60)
         stats.sort_stats("tottime").print_stats(30)
     return 0
-
-
-class StatementCounter:
-    """Counts the SQL statements (``execute_wrapper``)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 class _Caster:

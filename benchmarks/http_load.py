@@ -169,3 +169,15 @@ def group_pids(pgid: int) -> list[int]:
         if int(fields[2]) == pgid:
             pids.append(int(name))
     return pids
+
+
+class QueryCounter:
+    """A database execute wrapper (``connection.execute_wrapper``) counting the SQL
+    statements it sees in ``count``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):  # noqa: ANN001, ANN204
+        self.count += 1
+        return execute(sql, params, many, context)

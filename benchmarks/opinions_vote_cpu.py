@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from http_load import QueryCounter
+
 ROOT = Path(__file__).resolve().parents[1]
 STATEMENT_RE = re.compile(r'name="statement" value="(\d+)"')
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -77,16 +79,16 @@ def _setup() -> tuple[str, object]:
     return f"/participer/bench/c/{component.pk}/", user
 
 
-class Counter:
+class Counter(QueryCounter):
     """Counts SQL queries (execute wrapper) and Redis commands (client patch)."""
 
     def __init__(self) -> None:
-        self.queries = 0
+        super().__init__()
         self.redis = 0
 
-    def __call__(self, execute, sql, params, many, context):
-        self.queries += 1
-        return execute(sql, params, many, context)
+    @property
+    def queries(self) -> int:
+        return self.count
 
     def patch_redis(self) -> None:
         import redis

@@ -45,7 +45,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from http_load import percentile, wait_for_server  # noqa: E402
+from http_load import QueryCounter, percentile, wait_for_server  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parlons.platform.settings")
 
@@ -160,17 +160,6 @@ def seed(n_proposals: int, n_comments: int):
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     return component, target, users[0]
-
-
-class QueryCounter:
-    """A database execute wrapper that counts every query."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 def run(args) -> None:
