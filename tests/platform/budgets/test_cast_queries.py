@@ -92,3 +92,18 @@ def test_a_receipt_typed_for_a_public_roll_budget_is_ignored(pb, voter):
                                  "receipt": receipt, "previous": "ABCD-EFGH-JKLM-NPQR"})
     assert response.status_code == 200 and receipt in response.content.decode()
     assert Ballot.objects.get(budget=city).receipt_hash == services.receipt_hash(receipt)
+
+
+def test_the_basket_summary_reads_no_budget_table(pb, voter):
+    """The htmx basket (sent at every tick of a project) reads the budget and its projects
+    from the per-process copies of the voting steps: no query on the budget tables."""
+    client = Client()
+    client.force_login(voter)
+    url = (f"/participer/{pb['space'].slug}/c/{pb['component'].pk}/"
+           f"?v=basket&b={pb['city'].pk}")
+    ticked = {"project": [pb["projects"]["Fresque"].pk, pb["projects"]["Skatepark"].pk]}
+    client.post(url, ticked)  # the per-process copies
+    with CaptureQueriesContext(connection) as summary:
+        response = client.post(url, ticked)
+    assert response.status_code == 200
+    assert _budget_queries(summary) == []

@@ -258,7 +258,7 @@ def _limited(request) -> bool:
 def vote(request, component, context):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    budget = selectors.get_budget(component, request.GET.get("b"))
+    budget = _ballot_budget(component, request.GET.get("b"))
     if not rules.can_vote(request.user, component):
         raise PermissionDenied
     if budget.pk not in {b.pk for b in selectors.eligible_budgets(component, request.user)}:
@@ -376,17 +376,24 @@ def vote_with_code(request, component, context):
 def _open_budget(component, voting_code, budget_id) -> Budget:
     """The budget ``budget_id`` of ``component`` (404 if none) if it is open to the holder of
     ``voting_code`` (403 if not); the budget is kept per process, the check is not."""
-    budget = selectors.ballot_budget(component, budget_id)
-    if budget is None:
-        raise Http404
+    budget = _ballot_budget(component, budget_id)
     if not selectors.may_vote_in(component, budget, voting_code.area_id, voting_code.voter_key):
         raise PermissionDenied
     return budget
 
 
+def _ballot_budget(component, budget_id) -> Budget:
+    """The budget of the voting steps (kept per process, see ``selectors.ballot_budget``);
+    404 if ``component`` has none with that id."""
+    budget = selectors.ballot_budget(component, budget_id)
+    if budget is None:
+        raise Http404
+    return budget
+
+
 def basket(request, component, context):
     """htmx: the basket summary for the ticked projects (computed on the server)."""
-    budget = selectors.get_budget(component, request.GET.get("b"))
+    budget = _ballot_budget(component, request.GET.get("b"))
     if request.method != "POST":
         choices: dict = {}
     else:
