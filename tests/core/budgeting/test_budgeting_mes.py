@@ -8,6 +8,7 @@ import pytest
 from budgeting_helpers import PB, make_pb
 
 from parlons.core.budgeting.mes import equal_shares, prepare, run_exact, run_float
+from parlons.core.budgeting.mes_float import FloatRun
 from parlons.core.budgeting.pabulib import parse_pabulib, read_pabulib
 from parlons.core.budgeting.rules import tally
 
@@ -49,7 +50,9 @@ def test_budgeting_mes_exact_rational_prices():
     assert [data.candidates[i] for i in run_exact(data, Fraction(10, 3))] == ["X"]
     # at 4 each, c keeps 4 - 5/3 = 7/3 < 4: still only X; at 6, c keeps 13/3 >= 4
     assert [data.candidates[i] for i in run_exact(data, Fraction(6))] == ["X", "Y"]
-    sel, change = run_float(data, 10 / 3)
+    assert [data.candidates[i] for i in run_float(data, 10 / 3)[0]] == ["X"]
+    runs = FloatRun(data)  # tracked: says how far the outcome holds
+    sel, change = runs.run(10 / 3)
     assert [data.candidates[i] for i in sel] == ["X"]
     # the outcome changes at 4 + 5/3, when c keeps 4 after paying for X: the run's bound must
     # never pass it (Y affordable in the first round at beta = 4 is no change: X is cheaper)
@@ -57,6 +60,12 @@ def test_budgeting_mes_exact_rational_prices():
     assert [data.candidates[i] for i in run_exact(data, Fraction(17, 3) - Fraction(1, 100))] \
         == ["X"]
     assert [data.candidates[i] for i in run_exact(data, Fraction(17, 3))] == ["X", "Y"]
+    # resumed at 6: X's purchase is kept (its limit is past 6), the end of the run redone
+    done = runs.purchases
+    sel, change = runs.run(6.2)
+    assert [data.candidates[i] for i in sel] == ["X", "Y"]
+    assert change == float("inf")
+    assert runs.purchases - done == 2  # buying Y, then finding nothing more
 
 
 OFFICIAL = [
@@ -135,3 +144,23 @@ def test_budgeting_small_mes_tally_does_not_import_numpy(tmp_path):
     assert numpy_loaded is False
     # the winners computed by hand above: A (cost utilities), B first (cardinality)
     assert (mes_cost, mes_card[:1]) == (["A"], ["B"])
+
+
+def test_budgeting_mes_tracked_run_sees_a_rival_overtake():
+    # A (cost 6: 2 each from v1-v3) first. Then B (cost 10, v1 and v4) against C (cost 11,
+    # 5.5 each from v5 and v6): v1 keeps beta - 2 < 5, pays it all, so B costs v4
+    # 12 - beta: C is cheaper below beta = 6.5, B above it
+    text = make_pb(36, [("A", 6), ("B", 10), ("C", 11)],
+                   [("1", "A,B"), ("2", "A"), ("3", "A"), ("4", "B"), ("5", "C"), ("6", "C")])
+    instance, profile = parse_pabulib(text)
+    data = prepare(instance, profile, "cardinality")
+    names = data.candidates.__getitem__
+    runs = FloatRun(data)
+    sel, change = runs.run(6.2)
+    assert list(map(names, sel)) == ["A", "C", "B"]
+    assert 6.2 < change <= 6.5 + 1e-9
+    sel, _ = runs.run(7.2)
+    assert list(map(names, sel)) == ["A", "B", "C"]
+    assert list(map(names, run_exact(data, Fraction(7)))) == ["A", "B", "C"]
+    assert list(map(names, run_exact(data, Fraction(13, 2) - Fraction(1, 1000)))) == \
+        ["A", "C", "B"]

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from unittest import mock
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from parlons.core.budgeting import mes
 from parlons.core.budgeting.greedy import ballot_scores, greedy, greedy_utilitarian
 from parlons.core.budgeting.mes import (
     _NearTie,
@@ -16,8 +14,8 @@ from parlons.core.budgeting.mes import (
     prepare,
     run_exact,
     run_float,
-    run_float_batch,
 )
+from parlons.core.budgeting.mes_float import FloatRun
 from parlons.core.budgeting.model import Instance, Profile, Project, Voter, merge_ballots
 from parlons.core.budgeting.phragmen import sequential_phragmen
 from parlons.core.budgeting.satisfaction import ballot_utilities
@@ -73,36 +71,33 @@ def test_budgeting_exact_and_float_agree_without_near_ties(election, sat, extra)
     assert fast == run_exact(data, beta)
 
 
-@settings(max_examples=80, deadline=None)
-@given(elections(), SATS, st.lists(st.integers(0, 40), min_size=1, max_size=6), st.booleans())
-def test_budgeting_batched_runs_equal_exact_runs(election, sat, extras, merge):
+@settings(max_examples=120, deadline=None)
+@given(elections(), SATS, st.lists(st.fractions(0, 40, max_denominator=7), min_size=1,
+                                   max_size=8))
+def test_budgeting_resumed_runs_equal_exact_runs(election, sat, extras):
     instance, profile = election
     data = prepare(instance, profile, sat)
-    betas = [Fraction(instance.budget, profile.num_voters) + e for e in extras]
-    # merging ballots by the candidates bought at the first budget: a run that buys another
-    # one must say so instead of answering
-    keep = set(run_exact(data, betas[0])) if merge else None
-    for beta, result in zip(betas, run_float_batch(data, [float(b) for b in betas], keep),
-                            strict=True):
-        expected = run_exact(data, beta)
-        if result is None:  # a near tie: the caller re-runs it
+    runs = FloatRun(data)  # each run resumed from the previous one
+    for extra in sorted(extras):
+        beta = Fraction(instance.budget, profile.num_voters) + extra
+        try:
+            sel, change = runs.run(float(beta))
+        except _NearTie:  # the caller re-runs it exactly; the next run starts afresh
             continue
-        if isinstance(result, int):
-            assert keep is not None and result not in keep and result in expected
-        else:
-            assert result == expected
-
-
-#: Add1's next budgets one run at a time, or batched (see mes._Pace): the same outcomes
-BATCH_FROM = st.sampled_from([float("inf"), 0.0])
+        assert sel == run_exact(data, beta)
+        # the outcome provably stays the same below ``change``: check inside and near it
+        assert change > float(beta)
+        if change < float(beta) + 100:
+            top = Fraction(change) * (1 - Fraction(1, 10**6))
+            for inside in (beta + (top - beta) / 2, top):
+                if inside > beta:
+                    assert run_exact(data, inside) == sel
 
 
 @settings(max_examples=60, deadline=None)
-@given(elections(), SATS, BATCH_FROM)
-def test_budgeting_add1_jumps_match_one_step_at_a_time(election, sat, batch_from):
-    with (mock.patch.object(mes, "_BATCH_FROM", batch_from),
-          mock.patch.object(mes, "_WORTH_MERGING", 2.0)):  # always batch when asked
-        _add1_jumps_match_one_step_at_a_time(election, sat)
+@given(elections(), SATS)
+def test_budgeting_add1_jumps_match_one_step_at_a_time(election, sat):
+    _add1_jumps_match_one_step_at_a_time(election, sat)
 
 
 def _add1_jumps_match_one_step_at_a_time(election, sat) -> None:  # noqa: ANN001
@@ -190,17 +185,9 @@ def _naive_add1(instance, data, beta0, increment):  # noqa: ANN001, ANN202
 
 
 @settings(max_examples=60, deadline=None)
-@given(elections(), SATS, st.sampled_from([Fraction(1, 2), Fraction(1, 5)]), st.booleans(),
-       BATCH_FROM)
-def test_budgeting_add1_galloping_matches_small_steps(election, sat, increment, exact,
-                                                      batch_from):
-    # a small currency unit: many steps, so the interval certificate (gallop) is exercised
-    with (mock.patch.object(mes, "_BATCH_FROM", batch_from),
-          mock.patch.object(mes, "_WORTH_MERGING", 2.0)):  # always batch when asked
-        _add1_galloping_matches_small_steps(election, sat, increment, exact)
-
-
-def _add1_galloping_matches_small_steps(election, sat, increment, exact) -> None:  # noqa: ANN001
+@given(elections(), SATS, st.sampled_from([Fraction(1, 2), Fraction(1, 5)]), st.booleans())
+def test_budgeting_add1_small_increments_match_small_steps(election, sat, increment, exact):
+    # a small currency unit: many steps, most of them jumped over or resumed
     instance, profile = election
     data = prepare(instance, profile, sat)
     beta0 = Fraction(instance.budget, profile.num_voters)
