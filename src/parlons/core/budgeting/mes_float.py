@@ -49,7 +49,7 @@ _MARGIN = 1e-7
 class _Purchase:
     """One step of a tracked run: the state before it, what it changed, and its limit."""
 
-    __slots__ = ("alive", "bounds", "chosen", "idx", "old_a", "old_c", "limit")
+    __slots__ = ("alive", "bounds", "chosen", "idx", "old_a", "old_c", "limit", "held")
 
     def __init__(self, alive: set[int], bounds: tuple[list[float], list[float]]) -> None:
         self.alive = alive  # the candidates still alive before the step
@@ -59,6 +59,7 @@ class _Purchase:
         self.old_a: Any = None  # their budgets before the purchase, as a + c * beta
         self.old_c: Any = None
         self.limit = math.inf  # the smallest beta at which this step may differ
+        self.held: Any = None  # while choosing: the budgets of the best candidate's supporters
 
 
 class FloatRun:
@@ -141,7 +142,8 @@ class FloatRun:
             if poor is not None:
                 # a poor supporter becomes rich where its budget reaches its share:
                 # beta + (share - budget) / (slope of what it would keep)
-                short = best * (u if isinstance(u, float) else u[poor]) - b[idx][poor]
+                short = best * (u if isinstance(u, float) else u[poor]) - step.held[poor]
+                step.held = None
                 step.limit = min(step.limit, beta + float((short / new_c[poor]).min()))
                 new_a[poor] = 0.0
                 new_c[poor] = 0.0
@@ -164,7 +166,8 @@ class FloatRun:
         lazy: list[int] = []
         limit = math.inf
         for j, p in enumerate(order):
-            if intercepts[p] + slopes[p] * beta > best * tol:
+            lower = intercepts[p] + slopes[p] * beta
+            if lower > best * tol:
                 lazy = order[j:]
                 break
             idx, ww, cost = data.np_idx[p], data.np_w[p], costs[p]
@@ -179,11 +182,12 @@ class FloatRun:
                 continue
             if avail - cost <= _TIE_TOL * cost:
                 raise _NearTie
-            rho, rho_a, rho_c, poor = self._price(p, idx, bs)
+            rho, rho_a, rho_c, poor = self._price(p, idx, bs, lower, beta)
             intercepts[p], slopes[p] = rho_a, rho_c
             computed.append((p, rho, rho_c))
             if rho < best or (rho == best and rank[p] < rank[chosen]):
                 best, best_a, best_c, chosen, chosen_poor = rho, rho_a, rho_c, p, poor
+                step.held = bs
         for p, rho, _ in computed:
             if p != chosen and rho - best <= _TIE_TOL * best:
                 raise _NearTie
@@ -191,31 +195,36 @@ class FloatRun:
             for p, rho, rho_c in computed:
                 if p != chosen:
                     limit = min(limit, _root(rho - best, rho_c - best_c, beta))
-            for p in lazy:
-                limit = min(limit, _root(intercepts[p] + slopes[p] * beta - best,
-                                         slopes[p] - best_c, beta))
+            for p in lazy:  # above the winner's price: a root only if falling faster
+                fall = slopes[p] - best_c
+                if fall < 0:
+                    limit = min(limit, beta - (intercepts[p] + slopes[p] * beta - best) / fall)
         step.limit = limit
         return chosen, best, best_a, best_c, chosen_poor
 
-    def _price(self, p: int, idx: Any, bs: Any) -> tuple[float, float, float, Any]:
-        """Candidate ``p``'s price at its supporters' budgets ``bs``, the price's intercept
-        and slope in beta while its poor/rich split holds (tracked; else the price and 0),
-        and its poor supporters (a mask; ``None``: none)."""
+    def _price(self, p: int, idx: Any, bs: Any, lower: float,
+               beta: float) -> tuple[float, float, float, Any]:
+        """Candidate ``p``'s price at its supporters' budgets ``bs`` at ``beta`` (``lower``:
+        a lower bound of the price), the price's intercept and slope in beta while its poor/rich split
+        holds (tracked; else the price and 0), and its poor supporters (a mask; ``None``:
+        none)."""
         data = self.data
         cost, u, twu = data.float_costs[p], data.np_us[p], data.np_twu[p]
         rho = cost / twu
-        poor = bs < rho * u
+        # those poor at a lower bound of the price are poor at the price
+        poor = bs < max(rho, lower) * u
         count = np.count_nonzero(poor)
         if not count:
             return rho, rho, 0.0, None
         # poor/rich fixed point: the poor pay all they have, the rich pay rho * u; rho
         # only grows and the poor set only grows, so this ends (in a few rounds)
         wu, ww = data.np_wu[p], data.np_w[p]
+        held = ww * bs
         while True:
             denom = twu - float(wu.dot(poor))
             if denom <= 0:
                 raise _NearTie
-            rho = (cost - float(ww.dot(bs * poor))) / denom
+            rho = (cost - float(held.dot(poor))) / denom
             poor |= bs < rho * u
             grown = np.count_nonzero(poor)
             if grown == count:
@@ -223,6 +232,6 @@ class FloatRun:
             count = grown
         if not self.track:
             return rho, rho, 0.0, poor
-        paid = ww * poor
-        return (rho, (cost - float(paid.dot(self.a[idx]))) / denom,
-                -float(paid.dot(self.c[idx])) / denom, poor)
+        # the poor pay their budgets a + c * beta: the price falls by sum(w c) / denom
+        slope = -float((ww * poor).dot(self.c[idx])) / denom
+        return rho, rho - slope * beta, slope, poor
