@@ -154,3 +154,18 @@ def test_nash_integrality_gap_falls_back_to_frank_wolfe():
     dist = find_distribution_nash(inst)
     assert dist.stats["method"] == "frank-wolfe"
     assert np.abs(_check_distribution(dist) - exact_nash(inst)).max() < 1e-4
+
+
+@pytest.mark.parametrize("households", [False, True])
+def test_relaxation_statistics_count_the_face_mips(households):
+    inst = tiny(households)
+    relaxation = QuotaRelaxation(PanelOracle(inst))
+    target, _ = relaxation.leximin()
+    leximin_mips = decompose(relaxation, target).mip_calls
+    nash_mips = decompose(relaxation, relaxation.nash()).mip_calls
+    assert leximin_mips > 0 and nash_mips > 0
+    leximin, nash = find_distribution(inst, "leximin"), find_distribution_nash(inst)
+    assert leximin.stats["method"] == nash.stats["method"] == "relaxation"
+    # besides the face MIPs: the feasibility check, and for Nash one or two certificates
+    assert leximin.stats["pricing_calls"] == leximin_mips + 1
+    assert nash_mips + 2 <= nash.stats["pricing_calls"] <= nash_mips + 3

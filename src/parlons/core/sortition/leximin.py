@@ -31,12 +31,11 @@ from __future__ import annotations
 
 import time
 
-import highspy
 import numpy as np
 
 from parlons.core.sortition.distribution import ColumnStore, Distribution
 from parlons.core.sortition.model import Instance
-from parlons.core.sortition.oracle import INF, PanelOracle, new_highs
+from parlons.core.sortition.oracle import MasterLP, PanelOracle
 from parlons.core.sortition.relaxation import (
     FIX_TOLERANCE,
     LEVEL_SLACK,
@@ -52,92 +51,6 @@ SMOOTHING = 0.5            # weight of the stability centre in the pricing duals
 HEURISTIC_STARTS = 12      # exchange climbs per pricing round, from the best known panels
 POOL_COLUMNS = 10          # improving panels of the store brought back per round
 RELAXED_TOLERANCE = 1e-7   # largest probability error accepted from the relaxation's path
-
-
-class _MasterLP:
-    """The restricted master LP, modified in place (columns added, rows re-bounded)."""
-
-    def __init__(self, n_types: int) -> None:
-        self.n_types = n_types
-        h = new_highs()
-        h.setOptionValue("presolve", "off")          # keep the basis between solves
-        h.setOptionValue("simplex_strategy", 4)      # primal simplex: new columns keep feasibility
-        h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-        h.setOptionValue("dual_feasibility_tolerance", 1e-9)
-        h.addVar(-INF, INF)                          # column 0: z
-        h.changeColCost(0, -1.0)
-        zero = np.zeros(1, dtype=np.int32)
-        for _ in range(n_types):
-            h.addRow(0.0, INF, 1, zero, np.array([-1.0]))
-        h.addRow(1.0, 1.0, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
-        h.changeObjectiveSense(highspy.ObjSense.kMinimize)
-        self.highs = h
-        self.columns: list[int] = []    # store index of each panel column
-        self._in_lp: set[int] = set()
-        self.floors = np.zeros(n_types)   # lower bounds of the fixed types' rows
-
-    def add_panel(self, row: np.ndarray, store_index: int) -> bool:
-        """Add a panel's column unless it is already in the LP."""
-        if store_index in self._in_lp:
-            return False
-        self._in_lp.add(store_index)
-        self.columns.append(store_index)
-        idx = np.flatnonzero(row)
-        self.highs.addCol(0.0, 0.0, INF, len(idx) + 1,
-                          np.append(idx, self.n_types).astype(np.int32), np.append(row[idx], 1.0))
-        return True
-
-    def prune(self, attractiveness: np.ndarray, keep: int) -> int:
-        """Delete the least attractive non-basic columns beyond ``keep``; how many.
-
-        ``attractiveness[i]`` ranks ``columns[i]`` (its reduced gain ``y . a - yhat``). Basic
-        columns stay, so the basis and the current solution survive the deletion; deleted
-        panels stay in the column store, where pool pricing can bring them back.
-        """
-        excess = len(self.columns) - keep
-        if excess <= 0:
-            return 0
-        status = self.highs.getBasis().col_status
-        basic = np.array([status[i + 1] == highspy.HighsBasisStatus.kBasic
-                          for i in range(len(self.columns))])
-        order = np.argsort(attractiveness, kind="stable")
-        drop = np.sort(order[~basic[order]][:excess])
-        if not len(drop):
-            return 0
-        self.highs.deleteCols(len(drop), (drop + 1).astype(np.int32))
-        dropped = set(drop.tolist())
-        for i in dropped:
-            self._in_lp.discard(self.columns[i])
-        self.columns = [c for i, c in enumerate(self.columns) if i not in dropped]
-        return len(drop)
-
-    def fix(self, t: int, level: float) -> None:
-        self.floors[t] = level
-        self.highs.changeCoeff(t, 0, 0.0)
-        self.highs.changeRowBounds(t, level, INF)
-
-    def solve(self) -> tuple[np.ndarray, float, np.ndarray, float]:
-        """Panel weights, z, type duals ``y`` and the threshold ``yhat``."""
-        h = self.highs
-        h.run()
-        status = h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            # numerical trouble after a level is fixed: solve from scratch with HiGHS's
-            # default tolerances (1e-7), then go back to the tight ones
-            h.clearSolver()
-            h.setOptionValue("primal_feasibility_tolerance", 1e-7)
-            h.setOptionValue("dual_feasibility_tolerance", 1e-7)
-            h.run()
-            status = h.getModelStatus()
-            h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-            h.setOptionValue("dual_feasibility_tolerance", 1e-9)
-        if status != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"leximin LP ended with status {h.modelStatusToString(status)}")
-        sol = h.getSolution()
-        values = np.array(sol.col_value)
-        duals = np.array(sol.row_dual)
-        return (values[1:].clip(min=0.0), float(values[0]),
-                duals[:self.n_types].clip(min=0.0), float(-duals[self.n_types]))
 
 
 def _initial_panels(oracle: PanelOracle, store: ColumnStore, count: int) -> None:
@@ -207,7 +120,7 @@ def _check(deadline: float | None) -> None:
         raise TimeoutError(f"no result within the time limit ({deadline:.0f})")
 
 
-def _heuristic_columns(search: SwapSearch, store: ColumnStore, lp: _MasterLP,
+def _heuristic_columns(search: SwapSearch, store: ColumnStore, lp: MasterLP,
                        climb: np.ndarray, weights: np.ndarray, yhat: float,
                        starts: int = HEURISTIC_STARTS) -> tuple[int, float]:
     """Add panels improving for ``weights`` (above ``yhat``) found by exchanges towards
@@ -255,7 +168,7 @@ class _Stabiliser:
             self.bound, self.centre = bound, y_sep
 
 
-def _pool_columns(store: ColumnStore, lp: _MasterLP, values: np.ndarray, yhat: float) -> int:
+def _pool_columns(store: ColumnStore, lp: MasterLP, values: np.ndarray, yhat: float) -> int:
     """Bring back improving panels of the store that are not in the LP; how many."""
     candidates = np.flatnonzero(values > yhat + PRICING_TOLERANCE)
     added = 0
@@ -264,7 +177,7 @@ def _pool_columns(store: ColumnStore, lp: _MasterLP, values: np.ndarray, yhat: f
     return added
 
 
-def _price(oracle: PanelOracle, search: SwapSearch | None, store: ColumnStore, lp: _MasterLP,
+def _price(oracle: PanelOracle, search: SwapSearch | None, store: ColumnStore, lp: MasterLP,
            y: np.ndarray, yhat: float, stabiliser: _Stabiliser) -> int:
     """Add improving panels (pool, exchanges, then the MIP); how many (0: stage optimal)."""
     weights = y / oracle.sizes
@@ -369,7 +282,7 @@ def _column_generation(instance: Instance, algorithm: str, oracle: PanelOracle,
                        deadline=None if time_limit is None else start + time_limit)
         except TimeoutError:
             raise TimeoutError(f"{algorithm} did not finish within {time_limit} s") from None
-    lp = _MasterLP(oracle.n_types)
+    lp = MasterLP(np.ones(oracle.n_types))
     for index, counts in enumerate(store.counts):
         lp.add_panel(counts / oracle.sizes, index)
     keep = (max(KEEP_COLUMNS * (oracle.n_types + 1), 100) if max_columns is None
@@ -389,16 +302,15 @@ def _column_generation(instance: Instance, algorithm: str, oracle: PanelOracle,
                 raise TimeoutError(f"{algorithm} did not finish within {time_limit} s")
             lam, level, y, yhat = lp.solve()
             lp_solves += 1
-            if bound is not None and level >= bound.level - LEVEL_SLACK:
-                break
-            if not _price(oracle, search if use_swaps else None, store, lp, y, yhat,
-                          stabiliser):
+            at_bound = bound is not None and level >= bound.level - LEVEL_SLACK
+            if at_bound or not _price(oracle, search if use_swaps else None, store, lp, y,
+                                      yhat, stabiliser):
                 break
             if level > pruned_at + 1e-9 and lp.prune(store.matrix[lp.columns] @ y - yhat, keep):
                 pruned_at = level   # prune only after progress: no cycling through deletions
         level = max(0.0, level)
         unfixed = np.isnan(fixed)
-        if bound is not None and level >= bound.level - LEVEL_SLACK:
+        if at_bound:
             tight = np.zeros(oracle.n_types, dtype=bool)
             tight[bound.fixed] = True
             tight &= unfixed

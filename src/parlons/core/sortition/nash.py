@@ -56,10 +56,11 @@ def _cover(matrix: np.ndarray, mass: np.ndarray, lam: np.ndarray, iterations: in
 
 
 def _relaxed_nash(oracle: PanelOracle, store: ColumnStore, deadline: float | None
-                  ) -> tuple[np.ndarray, float] | None:
+                  ) -> tuple[np.ndarray, float, int] | None:
     """Weights over ``store`` (panels added there) of the decomposed Nash point of ``Q``, or
-    of their polish over the same panels when it is better, and its relative Frank-Wolfe
-    gap; ``None`` when it cannot be decomposed or neither is certified."""
+    of their polish over the same panels when it is better, its relative Frank-Wolfe gap and
+    the face MIPs the decomposition solved; ``None`` when it cannot be decomposed or neither
+    is certified."""
     relaxation = QuotaRelaxation(oracle)
     found = decompose(relaxation, relaxation.nash(), deadline=deadline)
     lam = found.weights_over(store)
@@ -76,7 +77,7 @@ def _relaxed_nash(oracle: PanelOracle, store: ColumnStore, deadline: float | Non
         value = float(sizes @ np.log(weights @ store.matrix))
         if best is None or value > best[0]:
             best = (value, weights, gap)
-    return None if best is None else (best[1], best[2])
+    return None if best is None else (best[1], best[2], found.mip_calls)
 
 
 def _certified_gap(oracle: PanelOracle, store: ColumnStore, lam: np.ndarray) -> float | None:
@@ -84,15 +85,30 @@ def _certified_gap(oracle: PanelOracle, store: ColumnStore, lam: np.ndarray) -> 
     p = lam @ store.matrix
     if not (p > 0).all():
         return None
-    total = float(oracle.sizes.sum())
-    weights = 1.0 / p
+    found = _pricing(oracle, store, p, oracle.sizes.astype(float))
+    if found is None:
+        return None
+    gap = found[1]
+    return gap if gap <= GAP_TOLERANCE else None
+
+
+def _pricing(oracle: PanelOracle, store: ColumnStore, p: np.ndarray, mass: np.ndarray
+             ) -> tuple[np.ndarray, float] | None:
+    """The best panel for the gradient at the type probabilities ``p`` and the relative
+    Frank-Wolfe gap ``(sum_t c_t / p_t - N) / N`` over the types of positive ``mass`` (``N``:
+    their volunteers); ``None`` when no panel exists.
+
+    The pricing MIP starts from the best panel of ``store`` and stops at the first panel whose
+    gap reaches the tolerance.
+    """
+    total = mass.sum()
+    weights = np.where(mass > 0, 1.0 / np.maximum(p, 1e-12), 0.0)
     best_known = int(np.argmax(store.matrix @ (weights * oracle.sizes)))
     found = oracle.best(weights, start=store.counts[best_known],
                         target=total * (1 + GAP_TOLERANCE))
     if found is None:
         return None
-    gap = (found[1] - total) / total
-    return gap if gap <= GAP_TOLERANCE else None
+    return found[0], (found[1] - total) / total
 
 
 def find_distribution_nash(instance: Instance, *, max_panels: int = 3000,
@@ -112,8 +128,9 @@ def find_distribution_nash(instance: Instance, *, max_panels: int = 3000,
         except TimeoutError:
             relaxed = None
         if relaxed is not None:
-            lam, gap = relaxed
-            stats = {"seconds": time.perf_counter() - start, "pricing_calls": oracle.calls,
+            lam, gap, face_mips = relaxed
+            stats = {"seconds": time.perf_counter() - start,
+                     "pricing_calls": oracle.calls + face_mips,
                      "panels_generated": len(store), "relative_gap": float(gap),
                      "method": "relaxation"}
             return Distribution(instance, "nash", np.array(store.counts), lam, stats).pruned()
@@ -131,7 +148,6 @@ def find_distribution_nash(instance: Instance, *, max_panels: int = 3000,
             break
         covered |= found[0] > 0
     mass = np.where(covered, sizes, 0.0)   # types no panel contains are left out of the product
-    total = mass.sum()
     lam = np.full(len(store), 1.0 / len(store))
     gap = np.inf
     inner = INNER_ITERATIONS
@@ -139,12 +155,7 @@ def find_distribution_nash(instance: Instance, *, max_panels: int = 3000,
         if time_limit is not None and time.perf_counter() - start > time_limit:
             break
         lam = _cover(store.matrix, mass, lam, inner)
-        p = lam @ store.matrix
-        weights = np.where(covered, 1.0 / np.maximum(p, 1e-12), 0.0)
-        best_known = int(np.argmax(store.matrix @ (weights * sizes)))
-        counts, value = oracle.best(weights, start=store.counts[best_known],
-                                    target=total * (1 + GAP_TOLERANCE))
-        gap = (value - total) / total
+        counts, gap = _pricing(oracle, store, lam @ store.matrix, mass)
         if gap <= GAP_TOLERANCE:
             break
         if not store.add(counts):  # the restricted problem is not solved precisely enough

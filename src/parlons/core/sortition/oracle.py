@@ -4,6 +4,8 @@ A panel is described by how many members of each type it contains (``counts[t]``
 type's size; volunteers sharing an address are singleton types with a household row
 ``sum <= 1``). Quotas and the panel size are hard constraints, so every panel the oracle returns
 respects them exactly. The MIP is built once and re-solved with new objective weights.
+
+:class:`MasterLP` is the other side of column generation: the LP over the panels found so far.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class PanelOracle:
         first = np.array([m[0] for m in members])
         member = instance.membership()[first]  # types x quotas
         self.type_member = member
+        self._constraint_rows(instance.household[first])
         h = new_highs()
         h.setOptionValue("mip_rel_gap", rel_gap)
         h.setOptionValue("mip_abs_gap", 1e-9)
@@ -69,18 +72,39 @@ class PanelOracle:
         h.addVars(nt, lower, upper)
         h.changeColsIntegrality(nt, np.arange(nt, dtype=np.int32),
                                 np.full(nt, highspy.HighsVarType.kInteger))
-        k = instance.panel_size
-        h.addRow(k, k, nt, np.arange(nt, dtype=np.int32), np.ones(nt))
-        for j, q in enumerate(instance.quotas):
-            idx = np.flatnonzero(member[:, j]).astype(np.int32)
-            h.addRow(q.min, q.max, len(idx), idx, np.ones(len(idx)))
-        hh = instance.household[first]
-        for label in np.unique(hh[hh >= 0]):
-            idx = np.flatnonzero(hh == label).astype(np.int32)
-            h.addRow(0, 1, len(idx), idx, np.ones(len(idx)))
+        self.add_rows(h)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.highs = h
         self.calls = 0
+
+    def _constraint_rows(self, household: np.ndarray) -> None:
+        """``row_lo[i] <= sum of the counts of types rows[i] <= row_hi[i]``: the panel size,
+        then one row per quota, then ``<= 1`` per household (``household``: label per type)."""
+        nt, k = self.n_types, float(self.instance.panel_size)
+        rows = [np.arange(nt, dtype=np.int32)]
+        lo, hi = [k], [k]
+        for j, q in enumerate(self.instance.quotas):
+            rows.append(np.flatnonzero(self.type_member[:, j]).astype(np.int32))
+            lo.append(float(q.min))
+            hi.append(float(q.max))
+        for label in np.unique(household[household >= 0]):
+            rows.append(np.flatnonzero(household == label).astype(np.int32))
+            lo.append(0.0)
+            hi.append(1.0)
+        self.rows: list[np.ndarray] = rows
+        self.row_lo, self.row_hi = np.array(lo), np.array(hi)
+
+    def add_rows(self, h: highspy.Highs) -> None:
+        """Add the constraint rows to ``h``, whose first ``n_types`` columns are type counts."""
+        for idx, lo, hi in zip(self.rows, self.row_lo, self.row_hi, strict=True):
+            h.addRow(lo, hi, len(idx), idx, np.ones(len(idx)))
+
+    def row_matrix(self) -> np.ndarray:
+        """The constraint rows as a dense 0/1 matrix (rows x types)."""
+        matrix = np.zeros((len(self.rows), self.n_types))
+        for i, idx in enumerate(self.rows):
+            matrix[i, idx] = 1.0
+        return matrix
 
     def best(self, weights: np.ndarray, start: np.ndarray | None = None,
              target: float | None = None) -> tuple[np.ndarray, float] | None:
@@ -110,6 +134,101 @@ class PanelOracle:
     def is_feasible(self) -> bool:
         """Whether at least one panel meets every quota."""
         return self.best(np.zeros(self.n_types)) is not None
+
+
+class MasterLP:
+    """The restricted master LP over panels, modified in place (columns added, rows re-bounded):
+    ``max z`` s.t. ``sum_P a[P, t] lam_P >= scale[t] z`` per row ``t``, ``sum_P lam_P = 1``,
+    ``lam >= 0``.
+
+    Presolve is off and the simplex is primal, so each solve restarts from the previous basis
+    and new columns keep the current solution feasible.
+    """
+
+    def __init__(self, scale: np.ndarray, tolerance: float = 1e-9,
+                 failure: str = "leximin LP ended with status {status}") -> None:
+        self.n_types = n_types = len(scale)
+        self.tolerance = tolerance
+        self.failure = failure    # the error's message ({status}: HiGHS's model status)
+        h = new_highs()
+        h.setOptionValue("presolve", "off")          # keep the basis between solves
+        h.setOptionValue("simplex_strategy", 4)      # primal simplex: new columns keep feasibility
+        h.setOptionValue("primal_feasibility_tolerance", tolerance)
+        h.setOptionValue("dual_feasibility_tolerance", tolerance)
+        h.addVar(-INF, INF)                          # column 0: z
+        h.changeColCost(0, -1.0)
+        zero = np.zeros(1, dtype=np.int32)
+        for t in range(n_types):
+            h.addRow(0.0, INF, 1, zero, np.array([-float(scale[t])]))
+        h.addRow(1.0, 1.0, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
+        h.changeObjectiveSense(highspy.ObjSense.kMinimize)
+        self.highs = h
+        self.columns: list[int] = []    # store index of each panel column
+        self._in_lp: set[int] = set()
+        self.floors = np.zeros(n_types)   # lower bounds of the fixed types' rows
+
+    def add_panel(self, row: np.ndarray, store_index: int) -> bool:
+        """Add a panel's column (``row``: its ``a[P, t]``) unless it is already in the LP."""
+        if store_index in self._in_lp:
+            return False
+        self._in_lp.add(store_index)
+        self.columns.append(store_index)
+        idx = np.flatnonzero(row)
+        self.highs.addCol(0.0, 0.0, INF, len(idx) + 1,
+                          np.append(idx, self.n_types).astype(np.int32), np.append(row[idx], 1.0))
+        return True
+
+    def prune(self, attractiveness: np.ndarray, keep: int) -> int:
+        """Delete the least attractive non-basic columns beyond ``keep``; how many.
+
+        ``attractiveness[i]`` ranks ``columns[i]`` (its reduced gain ``y . a - yhat``). Basic
+        columns stay, so the basis and the current solution survive the deletion; deleted
+        panels stay in the column store, where pool pricing can bring them back.
+        """
+        excess = len(self.columns) - keep
+        if excess <= 0:
+            return 0
+        status = self.highs.getBasis().col_status
+        basic = np.array([status[i + 1] == highspy.HighsBasisStatus.kBasic
+                          for i in range(len(self.columns))])
+        order = np.argsort(attractiveness, kind="stable")
+        drop = np.sort(order[~basic[order]][:excess])
+        if not len(drop):
+            return 0
+        self.highs.deleteCols(len(drop), (drop + 1).astype(np.int32))
+        dropped = set(drop.tolist())
+        for i in dropped:
+            self._in_lp.discard(self.columns[i])
+        self.columns = [c for i, c in enumerate(self.columns) if i not in dropped]
+        return len(drop)
+
+    def fix(self, t: int, level: float) -> None:
+        self.floors[t] = level
+        self.highs.changeCoeff(t, 0, 0.0)
+        self.highs.changeRowBounds(t, level, INF)
+
+    def solve(self) -> tuple[np.ndarray, float, np.ndarray, float]:
+        """Panel weights (in ``columns`` order), z, row duals ``y`` and the threshold ``yhat``."""
+        h = self.highs
+        h.run()
+        status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            # numerical trouble after a level is fixed: solve from scratch with HiGHS's
+            # default tolerances (1e-7), then go back to the tight ones
+            h.clearSolver()
+            h.setOptionValue("primal_feasibility_tolerance", 1e-7)
+            h.setOptionValue("dual_feasibility_tolerance", 1e-7)
+            h.run()
+            status = h.getModelStatus()
+            h.setOptionValue("primal_feasibility_tolerance", self.tolerance)
+            h.setOptionValue("dual_feasibility_tolerance", self.tolerance)
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(self.failure.format(status=h.modelStatusToString(status)))
+        sol = h.getSolution()
+        values = np.array(sol.col_value)
+        duals = np.array(sol.row_dual)
+        return (values[1:].clip(min=0.0), float(values[0]),
+                duals[:self.n_types].clip(min=0.0), float(-duals[self.n_types]))
 
 
 def panel_ok(instance: Instance, chosen: np.ndarray) -> bool:

@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 from scipy import optimize
 
-from parlons.core.sortition.oracle import INF, PanelOracle, new_highs
-
-if TYPE_CHECKING:
-    from parlons.core.sortition.distribution import ColumnStore
+from parlons.core.sortition.distribution import ColumnStore
+from parlons.core.sortition.oracle import INF, MasterLP, PanelOracle, new_highs
 
 FIX_TOLERANCE = 1e-6    # dual weight above which a type is fixed at the stage's level
 LEVEL_SLACK = 1e-9      # fixed levels are lowered by this much to stay LP-feasible
@@ -42,28 +39,14 @@ class RelaxedStage:
 
 
 class QuotaRelaxation:
-    """The polytope ``Q`` (constraint rows ``lo <= A x <= hi``, bounds ``0 <= x <= size``)."""
+    """The polytope ``Q`` (constraint rows ``lo <= A x <= hi``, bounds ``0 <= x <= size``):
+    the oracle's MIP without integrality."""
 
     def __init__(self, oracle: PanelOracle) -> None:
-        inst = oracle.instance
         self.oracle = oracle
         self.sizes = oracle.sizes.astype(float)
-        n_types = oracle.n_types
-        member = oracle.type_member
-        rows = [np.ones(n_types)]
-        lo, hi = [float(inst.panel_size)], [float(inst.panel_size)]
-        for j, q in enumerate(inst.quotas):
-            rows.append(member[:, j].astype(float))
-            lo.append(float(q.min))
-            hi.append(float(q.max))
-        _, members = inst.types()
-        household = inst.household[np.array([m[0] for m in members])]
-        for label in np.unique(household[household >= 0]):
-            rows.append((household == label).astype(float))
-            lo.append(0.0)
-            hi.append(1.0)
-        self.matrix = np.array(rows)
-        self.lo, self.hi = np.array(lo), np.array(hi)
+        self.matrix = oracle.row_matrix()
+        self.lo, self.hi = oracle.row_lo, oracle.row_hi
 
     @property
     def n_types(self) -> int:
@@ -81,9 +64,7 @@ class QuotaRelaxation:
         for t in range(nt):
             h.addRow(0.0, INF, 2, np.array([t, nt], dtype=np.int32),
                      np.array([1.0 / self.sizes[t], -1.0]))
-        for row, lo, hi in zip(self.matrix, self.lo, self.hi, strict=True):
-            idx = np.flatnonzero(row).astype(np.int32)
-            h.addRow(lo, hi, len(idx), idx, row[idx])
+        self.oracle.add_rows(h)
         h.changeObjectiveSense(highspy.ObjSense.kMinimize)
         return h
 
@@ -135,9 +116,7 @@ class QuotaRelaxation:
             idx = np.array([t, nt + t], dtype=np.int32)
             h.addRow(-INF, x[t], 2, idx, np.array([1.0, -1.0]))
             h.addRow(x[t], INF, 2, idx, np.array([1.0, 1.0]))
-        for row, lo, hi in zip(self.matrix, self.lo, self.hi, strict=True):
-            idx = np.flatnonzero(row).astype(np.int32)
-            h.addRow(lo, hi, len(idx), idx, row[idx])
+        self.oracle.add_rows(h)
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError("projection onto the relaxation failed")
@@ -234,9 +213,7 @@ class _FaceMIP:
         h.addVars(nt, np.zeros(nt), relaxation.sizes)
         h.changeColsIntegrality(nt, np.arange(nt, dtype=np.int32),
                                 np.full(nt, highspy.HighsVarType.kInteger))
-        for row, lo, hi in zip(relaxation.matrix, relaxation.lo, relaxation.hi, strict=True):
-            idx = np.flatnonzero(row).astype(np.int32)
-            h.addRow(lo, hi, len(idx), idx, row[idx])
+        relaxation.oracle.add_rows(h)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.highs = h
         self.relaxation = relaxation
@@ -322,7 +299,8 @@ def _decompose(relaxation: QuotaRelaxation, mip: _FaceMIP, target: np.ndarray,
     panels: list[np.ndarray] = []
     weights: list[float] = []
     history: list[tuple[np.ndarray, float, float]] = []   # (x, mass, tolerance) per step
-    pool = _Pool(relaxation.n_types)
+    pool = ColumnStore(relaxation.sizes)   # the panels met (MIP solutions)
+    met = np.zeros((0, relaxation.n_types), dtype=np.int64)   # the same, as an array
     for _ in range(4 * (relaxation.n_types + len(relaxation.lo))):
         _check(deadline)
         # rounding errors in x grow like 1 / mass: so does the tolerance on tight bounds
@@ -333,12 +311,14 @@ def _decompose(relaxation: QuotaRelaxation, mip: _FaceMIP, target: np.ndarray,
         history.append((x.copy(), mass, tolerance))
         face = _Face.of(relaxation, x, tolerance)
         objective = x / relaxation.sizes
-        panel = pool.best(relaxation, face, objective)
+        panel = _best_in_face(relaxation, met, face, objective)
         if panel is None:
             found = mip.panels(face, objective)
             if not found:
                 break
-            pool.extend(found)
+            for counts in found:
+                pool.add(counts)
+            met = np.array(pool.counts)
             panel = found[0]
         d = x - panel
         if np.abs(d).max() <= tolerance:
@@ -354,7 +334,7 @@ def _decompose(relaxation: QuotaRelaxation, mip: _FaceMIP, target: np.ndarray,
         x = np.clip(x + mu * d, 0.0, relaxation.sizes)
         if mass < MASS_TOLERANCE:
             return Decomposition(panels, weights, True)
-    return _repair(relaxation, mip, pool, history, panels, weights, repair_rounds, deadline)
+    return _repair(relaxation, mip, met, history, panels, weights, repair_rounds, deadline)
 
 
 def _check(deadline: float | None) -> None:
@@ -362,18 +342,19 @@ def _check(deadline: float | None) -> None:
         raise TimeoutError("the decomposition did not finish in time")
 
 
-def _repair(relaxation: QuotaRelaxation, mip: _FaceMIP, pool: _Pool,
+def _repair(relaxation: QuotaRelaxation, mip: _FaceMIP, met: np.ndarray,
             history: list[tuple[np.ndarray, float, float]], panels: list[np.ndarray],
             weights: list[float], rounds: int, deadline: float | None) -> Decomposition:
-    """Go back 1, 2, 4... steps and decompose that step's point by column generation."""
+    """Go back 1, 2, 4... steps and decompose that step's point by column generation
+    (``met``: the panels met so far, one per row)."""
     back = 1
     while rounds > 0:
         j = max(len(history) - back, 0)
         x, mass, tolerance = history[j]
         face = _Face.of(relaxation, x, tolerance)
-        inside = face.contains(relaxation, pool.rows) if len(pool.rows) else []
+        inside = face.contains(relaxation, met) if len(met) else []
         mixture, used = _face_column_generation(relaxation, mip, face, x,
-                                                list(pool.rows[inside]), rounds, deadline)
+                                                list(met[inside]), rounds, deadline)
         rounds -= used
         if mixture is not None:
             extra, lam = mixture
@@ -392,9 +373,9 @@ def _face_column_generation(relaxation: QuotaRelaxation, mip: _FaceMIP, face: _F
     """Panels of ``face`` and weights averaging to ``x`` (``None`` if there are none, or
     after ``rounds`` pricing MIPs), and how many MIPs were used.
 
-    Restricted master: ``max z`` s.t. ``sum_P lam_P c_Pt >= z x_t`` on the support of
-    ``x``, ``sum lam = 1``; ``z = 1`` exactly when ``x`` is a mixture of the columns (both
-    sides sum to the panel size).
+    Restricted master (:class:`MasterLP`, built once): ``max z`` s.t.
+    ``sum_P lam_P c_Pt >= z x_t`` on the support of ``x``, ``sum lam = 1``; ``z = 1`` exactly
+    when ``x`` is a mixture of the columns (both sides sum to the panel size).
     """
     support = np.flatnonzero(x > 0)
     used = 0
@@ -403,12 +384,20 @@ def _face_column_generation(relaxation: QuotaRelaxation, mip: _FaceMIP, face: _F
         used += 1
         if not columns:
             return None, used
-    keys = {c.tobytes() for c in columns}
+    store = ColumnStore(relaxation.sizes)
+    lp = MasterLP(x[support], tolerance=1e-10,
+                  failure="the decomposition's master LP has no optimum")
+
+    def add(counts: np.ndarray) -> None:
+        lp.add_panel(counts[support].astype(float), store.find_or_add(counts)[0])
+
+    for counts in columns:
+        add(counts)
     while True:
-        lam, z, y, yhat = _face_master(np.array(columns)[:, support], x[support])
+        lam, z, y, yhat = lp.solve()
         if z >= 1.0 - 1e-9:
             keep = lam > 0
-            return ([c for c, k in zip(columns, keep, strict=True) if k],
+            return ([store.counts[c] for c, k in zip(lp.columns, keep, strict=True) if k],
                     list(lam[keep] / lam[keep].sum())), used
         if used >= rounds:
             return None, used
@@ -419,53 +408,17 @@ def _face_column_generation(relaxation: QuotaRelaxation, mip: _FaceMIP, face: _F
         used += 1
         if not found or found[0] @ weights <= yhat + 1e-9:
             return None, used   # optimal below 1: x is no mixture of the face's panels
-        new = [c for c in found if c.tobytes() not in keys and c @ weights > yhat + 1e-9]
-        keys.update(c.tobytes() for c in new)
-        columns.extend(new)
+        for counts in found:
+            if counts @ weights > yhat + 1e-9:
+                add(counts)
 
 
-def _face_master(panels: np.ndarray, x: np.ndarray
-                 ) -> tuple[np.ndarray, float, np.ndarray, float]:
-    """Solve the restricted master: weights, ``z``, duals ``y`` (rows) and ``yhat``."""
-    h = new_highs()
-    h.setOptionValue("primal_feasibility_tolerance", 1e-10)
-    h.setOptionValue("dual_feasibility_tolerance", 1e-10)
-    m, n = panels.shape
-    h.addVars(m, np.zeros(m), np.full(m, INF))
-    h.addVar(-INF, INF)
-    h.changeColCost(m, -1.0)
-    cols = np.arange(m + 1, dtype=np.int32)
-    for t in range(n):
-        h.addRow(0.0, INF, m + 1, cols, np.append(panels[:, t].astype(float), -x[t]))
-    h.addRow(1.0, 1.0, m, cols[:m], np.ones(m))
-    h.changeObjectiveSense(highspy.ObjSense.kMinimize)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise RuntimeError("the decomposition's master LP has no optimum")
-    sol = h.getSolution()
-    values, duals = np.array(sol.col_value), np.array(sol.row_dual)
-    return (values[:m].clip(min=0.0), float(values[m]), duals[:n].clip(min=0.0),
-            float(-duals[n]))
-
-
-class _Pool:
-    """Panels met so far (MIP solutions), searched for members of the current face."""
-
-    def __init__(self, n_types: int) -> None:
-        self.rows = np.zeros((0, n_types), dtype=np.int64)
-        self.keys: set[bytes] = set()
-
-    def extend(self, found: list[np.ndarray]) -> None:
-        new = [c for c in found if c.tobytes() not in self.keys]
-        self.keys.update(c.tobytes() for c in new)
-        if new:
-            self.rows = np.vstack([self.rows, np.array(new)])
-
-    def best(self, relaxation: QuotaRelaxation, face: _Face,
-             objective: np.ndarray) -> np.ndarray | None:
-        if not len(self.rows):
-            return None
-        inside = np.flatnonzero(face.contains(relaxation, self.rows))
-        if not len(inside):
-            return None
-        return self.rows[inside[int(np.argmax(self.rows[inside] @ objective))]].copy()
+def _best_in_face(relaxation: QuotaRelaxation, met: np.ndarray, face: _Face,
+                  objective: np.ndarray) -> np.ndarray | None:
+    """The panel of ``met`` (one per row) in ``face`` maximising ``objective``, if any."""
+    if not len(met):
+        return None
+    inside = np.flatnonzero(face.contains(relaxation, met))
+    if not len(inside):
+        return None
+    return met[inside[int(np.argmax(met[inside] @ objective))]].copy()
