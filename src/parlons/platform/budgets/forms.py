@@ -148,6 +148,14 @@ class IdentityForm(forms.Form):
             self.fields["area"].queryset = Area.objects.filter(
                 organisation=component.space.organisation)
 
+    def check_identity(self, data: dict, message, *, with_area: bool = False) -> dict:
+        """``data`` if it names the person: an e-mail, or the names and date of birth (and,
+        ``with_area``, the neighbourhood); else ``message``, an error of the whole form."""
+        needed = ["first_name", "last_name", "birth_date"] + (["area"] if with_area else [])
+        if not data.get("email") and not all(data.get(name) for name in needed):
+            raise forms.ValidationError(message)
+        return data
+
 
 class PaperForm(IdentityForm):
     """A paper sheet: the voter is identified by names and date of birth (matched to the
@@ -180,13 +188,10 @@ class PaperForm(IdentityForm):
 
     def clean(self):
         data = super().clean()
-        if self.census or data.get("email"):
+        if self.census:  # required names and date of birth: the list gives the neighbourhood
             return data
-        if not (data.get("first_name") and data.get("last_name") and data.get("birth_date")
-                and data.get("area")):
-            raise forms.ValidationError(_("Give the voter's account e-mail, or their names, "
-                                          "date of birth and neighbourhood."))
-        return data
+        return self.check_identity(data, _("Give the voter's account e-mail, or their names, "
+                                           "date of birth and neighbourhood."), with_area=True)
 
 
 class WorksForm(forms.Form):
@@ -237,12 +242,10 @@ class PersonForm(IdentityForm):
             del self.fields["email"]
 
     def clean(self):
-        data = super().clean()
-        if not data.get("email") and not (data.get("first_name") and data.get("last_name")
-                                          and data.get("birth_date")):
-            raise forms.ValidationError(_("Give the person's e-mail, or their names and date "
-                                          "of birth."))
-        return data
+        # the neighbourhood, when the list does not give it, is checked by the service (its
+        # own message), as it is needed only without an account
+        return self.check_identity(super().clean(), _("Give the person's e-mail, or their "
+                                                      "names and date of birth."))
 
 
 class AgentVoteForm(PersonForm):

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from parlons.platform.budgets.models import (
     Ballot,
+    BallotChoice,
     Budget,
     BudgetProject,
     Eligibility,
@@ -105,16 +106,36 @@ def voter_key(component: Component, user) -> str:
     return f"census:{entry}" if entry else f"user:{user.pk}"
 
 
+class Voter(NamedTuple):
+    """An account holder who may vote in a component: the neighbourhood they declared and
+    their key in the lists of who voted (as ``voter_key``)."""
+
+    area_id: int | None
+    key: str
+
+
+def eligible_voter(component: Component, user) -> Voter | None:
+    """``user`` as a voter of ``component``, from one read of their declaration; None when
+    they may vote in no budget (no declaration, age not confirmed, or declared before the city
+    checked voters against its list)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    row = (Eligibility.objects.filter(component=component, user=user).order_by("pk")
+           .values_list("area_id", "age_confirmed", "census_entry_id").first())
+    if row is None or not row[1]:
+        return None
+    area_id, _age, entry = row
+    if (component.settings or {}).get("census") and not entry:
+        return None  # declared before the city checked voters against its list: declare again
+    return Voter(area_id, f"census:{entry}" if entry else f"user:{user.pk}")
+
+
 def eligible_budgets(component: Component, user) -> list[Budget]:
     """Budgets ``user`` may vote in under the component's eligibility rule."""
-    eligibility = eligibility_of(component, user)
-    if eligibility is None or not eligibility.age_confirmed:
+    voter = eligible_voter(component, user)
+    if voter is None:
         return []
-    if (component.settings or {}).get("census") and not eligibility.census_entry_id:
-        return []  # declared before the city checked voters against its list: declare again
-    key = (f"census:{eligibility.census_entry_id}" if eligibility.census_entry_id
-           else f"user:{user.pk}")
-    return budgets_for(component, eligibility.area_id, key, user=user)
+    return budgets_for(component, voter.area_id, voter.key, user=user)
 
 
 def budgets_for(component: Component, area_id: int | None, key: str, user=None
@@ -135,14 +156,16 @@ def budgets_for(component: Component, area_id: int | None, key: str, user=None
     return [b for b in budgets if b.area_id is None or b.area_id == area_id]
 
 
-def may_vote_in(component: Component, budget: Budget, area_id: int | None, key: str) -> bool:
-    """Is ``budget`` open to the voter of neighbourhood ``area_id`` known as ``key``?
+def may_vote_in(component: Component, budget: Budget, area_id: int | None, key: str,
+                user=None) -> bool:
+    """Is ``budget`` (one of ``component``'s) open to the voter of neighbourhood ``area_id``
+    known as ``key`` (and as the account ``user``, if any)?
 
     The same answer as ``budget in budgets_for(...)``; under "own neighbourhood and city-wide"
     it reads nothing (the budget's area is enough)."""
     if (component.settings or {}).get("eligibility", "area_and_city") != "any_one":
         return budget.area_id is None or budget.area_id == area_id
-    return budget.pk in {b.pk for b in budgets_for(component, area_id, key)}
+    return budget.pk in {b.pk for b in budgets_for(component, area_id, key, user=user)}
 
 
 def voting_code(component: Component, code: str, *, lock: bool = False) -> VotingCode | None:
@@ -168,15 +191,23 @@ def voting_code(component: Component, code: str, *, lock: bool = False) -> Votin
     return None if row is None else VotingCode.from_db(connection.alias, fields, row)
 
 
-def own_ballot(budget: Budget, user) -> Ballot | None:
+def own_choices(budget: Budget, user) -> dict[str, int]:
+    """The choices of ``user``'s ballot in ``budget`` ({project id as text: points}), in one
+    read; empty when there is none or the ballot is secret (nothing links it to them)."""
     if not getattr(user, "is_authenticated", False) or budget.secret_ballot:
-        return None
-    return Ballot.objects.filter(budget=budget, voter=user).prefetch_related(
-        "choices__project").first()
+        return {}
+    rows = (BallotChoice.objects.filter(ballot__budget=budget, ballot__voter=user)
+            .order_by("pk").values_list("project_id", "points"))
+    return {str(project): points for project, points in rows}
+
+
+def voted_as(budget: Budget, key: str) -> bool:
+    """Is the voter known as ``key`` on ``budget``'s list of who voted?"""
+    return budget.voter_records.filter(voter_key=key).exists()
 
 
 def has_voted(budget: Budget, user) -> bool:
-    return budget.voter_records.filter(voter_key=voter_key(budget.component, user)).exists()
+    return voted_as(budget, voter_key(budget.component, user))
 
 
 def review_progress(component: Component) -> list[dict]:

@@ -496,7 +496,9 @@ def cast_ballot(*, actor, budget: Budget, choices: dict, receipt: str, voter=Non
         raise PermissionDenied
     from parlons.platform.budgets import selectors
 
-    if budget.pk not in {b.pk for b in selectors.eligible_budgets(component, voter)}:
+    eligible = selectors.eligible_voter(component, voter)  # one read: neighbourhood and key
+    if eligible is None or not selectors.may_vote_in(component, budget, eligible.area_id,
+                                                     eligible.key, user=voter):
         raise ValidationError(_("You are not eligible to vote in this budget: check your "
                                 "age and neighbourhood declaration."))
     code = normalise_receipt(receipt)
@@ -505,8 +507,7 @@ def cast_ballot(*, actor, budget: Budget, choices: dict, receipt: str, voter=Non
                                 "again."))
     cleaned = clean_choices(budget, choices)
     freeze(budget)
-    return _record(budget, selectors.voter_key(component, voter), voter, cleaned, code, channel,
-                   station)
+    return _record(budget, eligible.key, voter, cleaned, code, channel, station)
 
 
 def _record(budget: Budget, voter_key: str, user, choices: dict[int, int], code: str,

@@ -261,38 +261,40 @@ def vote(request, component, context):
     budget = _ballot_budget(component, request.GET.get("b"))
     if not rules.can_vote(request.user, component):
         raise PermissionDenied
-    if budget.pk not in {b.pk for b in selectors.eligible_budgets(component, request.user)}:
+    voter = selectors.eligible_voter(component, request.user)  # the budget is the kept copy
+    if voter is None or not selectors.may_vote_in(component, budget, voter.area_id, voter.key,
+                                                  user=request.user):
         messages.error(request, _("Declare your age and neighbourhood first: only budgets "
                                   "you may vote in are open to you."))
         return redirect(_url(request, v="eligibility"))
-    ballot = selectors.own_ballot(budget, request.user)
-    choices: dict = {}
-    if ballot is not None:
-        choices = {str(c.project_id): c.points for c in ballot.choices.all()}
 
     def cast(raw, receipt):
         return services.cast_ballot(actor=request.user, budget=budget, choices=raw,
                                     receipt=receipt, component=component)
 
     return _ballot_steps(request, context, budget,
-                         voted=lambda: selectors.has_voted(budget, request.user), cast=cast,
-                         choices=choices, action=f"?v=vote&b={budget.pk}")
+                         voted=lambda: selectors.voted_as(budget, voter.key), cast=cast,
+                         saved=lambda: selectors.own_choices(budget, request.user),
+                         action=f"?v=vote&b={budget.pk}")
 
 
-def _ballot_steps(request, context, budget: Budget, *, voted, cast, choices: dict,
-                  action: str, hidden: dict | None = None):
+def _ballot_steps(request, context, budget: Budget, *, voted, cast, saved, action: str,
+                  hidden: dict | None = None):
     """Basket → review-and-confirm (RGAA 11.12) → receipt, for every way of voting.
 
-    ``voted()`` says whether the voter already voted in ``budget`` (asked only when needed);
-    ``cast(choices, receipt)`` checks and records the ballot; ``hidden`` fields (a voting
-    code) are carried by every form of the flow, never by the URL.
+    ``voted()`` says whether the voter already voted in ``budget`` and ``saved()`` gives the
+    choices their form starts from (each asked only when needed); ``cast(choices, receipt)``
+    checks and records the ballot; ``hidden`` fields (a voting code) are carried by every form
+    of the flow, never by the URL.
     """
     error = None
     step = request.POST.get("step", "")
     common = {**context, "budget": budget, "action": action,
               "hidden": hidden or {}, "previous": request.POST.get("previous", "")}
     secret = budget.secret_ballot or bool(hidden)
-    if request.method == "POST" and step != "start":
+    if request.method != "POST" or step == "start":
+        choices = saved()
+    else:
         if _limited(request):
             from parlons.platform.common.views import rate_limited
 
@@ -366,11 +368,9 @@ def vote_with_code(request, component, context):
         return services.cast_ballot_with_code(budget=budget, code=code, choices=raw,
                                               receipt=receipt, component=component)
 
-    def voted() -> bool:
-        return VoterRecord.objects.filter(budget=budget, voter_key=key).exists()
-
-    return _ballot_steps(request, context, budget, voted=voted, cast=cast,
-                         choices={}, action=f"?v=code&b={budget.pk}", hidden={"code": code})
+    return _ballot_steps(request, context, budget, voted=lambda: selectors.voted_as(budget, key),
+                         cast=cast, saved=dict, action=f"?v=code&b={budget.pk}",
+                         hidden={"code": code})
 
 
 def _open_budget(component, voting_code, budget_id) -> Budget:
