@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 from budgeting_helpers import PB, make_pb
 
-from parlons.core.budgeting.mes import equal_shares, prepare, run_exact, run_float
+from parlons.core.budgeting.mes import _NearTie, equal_shares, prepare, run_exact, run_float
 from parlons.core.budgeting.mes_float import FloatRun
 from parlons.core.budgeting.pabulib import parse_pabulib, read_pabulib
 from parlons.core.budgeting.rules import tally
@@ -164,3 +164,24 @@ def test_budgeting_mes_tracked_run_sees_a_rival_overtake():
     assert list(map(names, run_exact(data, Fraction(7)))) == ["A", "B", "C"]
     assert list(map(names, run_exact(data, Fraction(13, 2) - Fraction(1, 1000)))) == \
         ["A", "C", "B"]
+
+
+def test_budgeting_mes_float_resolves_exact_ties_without_an_exact_run():
+    # cost utilities: a project whose supporters are all rich costs each 1 / (their number)
+    # per unit of utility, whatever its cost: B (2 supporters) and C (2) tie exactly, and the
+    # tie-break (id) buys B first; the float run must not give up on this tie
+    text = make_pb(400, [("B", 30), ("C", 70), ("D", 90)],
+                   [("1", "B"), ("2", "B"), ("3", "C"), ("4", "C"), ("5", "D")])
+    instance, profile = parse_pabulib(text)
+    data = prepare(instance, profile, "cost")
+    names = data.candidates.__getitem__
+    sel, _ = run_float(data, 80.0)
+    assert list(map(names, sel)) == ["B", "C"] == list(map(names, run_exact(data, Fraction(80))))
+    # a tie in floating point only (prices 1/3 and 1.0000000001/3): the exact run decides
+    text = make_pb(400, [("B", 1), ("C", "1.0000000001")],
+                   [("1", "B,C"), ("2", "B,C"), ("3", "B,C")])
+    instance, profile = parse_pabulib(text)
+    data = prepare(instance, profile, "cardinality")
+    with pytest.raises(_NearTie):
+        run_float(data, 1.0)
+    assert list(map(data.candidates.__getitem__, run_exact(data, Fraction(1)))) == ["B", "C"]

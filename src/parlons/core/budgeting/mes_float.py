@@ -41,6 +41,7 @@ from parlons.core.budgeting.mes import _TIE_TOL, _NearTie, _root
 
 if TYPE_CHECKING:
     from parlons.core.budgeting.mes import MESData
+    from parlons.core.budgeting.model import Number
 
 #: a purchase whose limit lies within this (relative) distance of the new beta is redone
 _MARGIN = 1e-7
@@ -73,6 +74,7 @@ class FloatRun:
         self.c = np.ones(n) if track else None
         self.steps: list[_Purchase] = []
         self.purchases = 0  # purchases computed over all runs (benchmarks report it)
+        self._twu: dict[int, Number] = {}  # exact total weighted utilities (see _tie)
 
     def run(self, beta: float) -> tuple[list[int], float]:
         """The funded candidates at ``beta`` and a beta below which the outcome cannot
@@ -189,7 +191,7 @@ class FloatRun:
                 best, best_a, best_c, chosen, chosen_poor = rho, rho_a, rho_c, p, poor
                 step.held = bs
         for p, rho, _ in computed:
-            if p != chosen and rho - best <= _TIE_TOL * best:
+            if p != chosen and rho - best <= _TIE_TOL * best and not self._tie(p, chosen, b):
                 raise _NearTie
         if chosen >= 0 and track:
             for p, rho, rho_c in computed:
@@ -201,6 +203,32 @@ class FloatRun:
                     limit = min(limit, beta - (intercepts[p] + slopes[p] * beta - best) / fall)
         step.limit = limit
         return chosen, best, best_a, best_c, chosen_poor
+
+    def _tie(self, p: int, q: int, b: Any) -> bool:
+        """Whether candidates ``p`` and ``q`` have exactly the same price: each has only
+        rich supporters (budgets clearly above their share, far beyond rounding), so its
+        price is ``cost / sum(w u)`` exactly, and the two fractions are equal (common under
+        cost utilities: every such price is 1 / its number of supporters). The float prices
+        are then equal too, and the tie-breaking rank has decided."""
+        data, exact = self.data, self._exact_twu
+        for r in (p, q):
+            u = data.np_us[r]
+            share = data.float_costs[r] / data.np_twu[r] * u * (1.0 + 1e3 * _TIE_TOL)
+            if np.count_nonzero(b[data.np_idx[r]] < share):
+                return False
+        return data.costs[p] * exact(q) == data.costs[q] * exact(p)
+
+    def _exact_twu(self, p: int) -> Number:
+        """Candidate ``p``'s total weighted utility, exactly (cached)."""
+        cache = self._twu
+        if p not in cache:
+            data = self.data
+            supporters = data.supporters[p]
+            if not isinstance(supporters, list):
+                supporters = supporters.tolist()
+            cache[p] = sum(data.weights[i] * u for i, u in zip(supporters, data.utilities[p],
+                                                                strict=True))
+        return cache[p]
 
     def _price(self, p: int, idx: Any, bs: Any, lower: float,
                beta: float) -> tuple[float, float, float, Any]:
