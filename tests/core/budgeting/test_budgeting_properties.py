@@ -73,15 +73,17 @@ def test_budgeting_exact_and_float_agree_without_near_ties(election, sat, extra)
 
 @settings(max_examples=120, deadline=None)
 @given(elections(), SATS, st.lists(st.fractions(0, 40, max_denominator=7), min_size=1,
-                                   max_size=8))
-def test_budgeting_resumed_runs_equal_exact_runs(election, sat, extras):
+                                   max_size=8), st.lists(st.fractions(0, 3), min_size=8,
+                                                         max_size=8))
+def test_budgeting_resumed_runs_equal_exact_runs(election, sat, extras, ahead):
     instance, profile = election
     data = prepare(instance, profile, sat)
     runs = FloatRun(data)  # each run resumed from the previous one
-    for extra in sorted(extras):
+    for extra, need in zip(sorted(extras), ahead, strict=False):
         beta = Fraction(instance.budget, profile.num_voters) + extra
         try:
-            sel, change = runs.run(float(beta))
+            # tracked until a limit is found at or below beta + need (whatever the next beta)
+            sel, change = runs.run(float(beta), need=float(beta + need))
         except _NearTie:  # the caller re-runs it exactly; the next run starts afresh
             continue
         assert sel == run_exact(data, beta)

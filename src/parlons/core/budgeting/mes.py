@@ -300,7 +300,7 @@ def _add1_visits(data: MESData, beta0: Fraction, step: Fraction,
     while True:
         beta = beta0 + k * step
         try:
-            sel, change = runs.run(float(beta))
+            sel, change = runs.run(float(beta), need=float(beta + step))
             used = False
         except _NearTie:
             sel, change, used = run_exact(data, beta), float(beta), True

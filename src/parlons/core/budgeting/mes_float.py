@@ -20,7 +20,9 @@ reaches, with the same payments as affine functions of beta, undoes the later on
 resumes from there (budgets set to ``a + c * beta``). Where no limit is reached the outcome
 is the same, and Add1 jumps past those budgets without a run. On Katowice's cumulative
 ballots some late purchase's split changes at almost every Add1 step: a run there redoes the
-last six purchases of thirteen, on average.
+last six purchases of thirteen, on average. A run also stops tracking once it has found a
+limit at or below the next budget Add1 will look at anyway (``need``): the purchases after
+that one will be redone there, so they are made on plain budgets, without recording.
 
 Why the kept purchases are those of a fresh run: along a fixed sequence of purchases with
 fixed poor/rich splits, every budget is affine and non-decreasing in beta, and a project's
@@ -52,9 +54,11 @@ class _Purchase:
 
     __slots__ = ("alive", "bounds", "chosen", "idx", "old_a", "old_c", "limit", "held")
 
-    def __init__(self, alive: set[int], bounds: tuple[list[float], list[float]]) -> None:
+    def __init__(self, alive: set[int],
+                 bounds: tuple[list[float], list[float]] | None) -> None:
         self.alive = alive  # the candidates still alive before the step
-        self.bounds = bounds  # price tangents before it: intercepts, slopes
+        self.bounds = bounds  # price tangents before it: intercepts, slopes (None: untracked)
+        # (an untracked step keeps no state: it is never resumed from; its limit stays inf)
         self.chosen = -1  # the candidate bought (-1: none, the run ended)
         self.idx: Any = None  # its supporters
         self.old_a: Any = None  # their budgets before the purchase, as a + c * beta
@@ -76,14 +80,16 @@ class FloatRun:
         self.purchases = 0  # purchases computed over all runs (benchmarks report it)
         self._twu: dict[int, Number] = {}  # exact total weighted utilities (see _tie)
 
-    def run(self, beta: float) -> tuple[list[int], float]:
+    def run(self, beta: float, need: float = -math.inf) -> tuple[list[int], float]:
         """The funded candidates at ``beta`` and a beta below which the outcome cannot
-        differ (``inf`` untracked). Raises ``_NearTie`` on a near tie (a tracked run then
+        differ (``inf`` untracked). ``need``: the next beta the caller will ask for anyway;
+        once the run finds a limit at or below it, its later purchases are made untracked
+        (they will be redone then). Raises ``_NearTie`` on a near tie (a tracked run then
         starts afresh next time)."""
         alive, intercepts, slopes = self._rewind(self._first_stale(beta))
         try:
             with np.errstate(divide="ignore", invalid="ignore"):
-                self._purchases(beta, alive, intercepts, slopes)
+                self._purchases(beta, need, alive, intercepts, slopes)
         except _NearTie:
             self._rewind(0)
             raise
@@ -91,8 +97,9 @@ class FloatRun:
         return selected, min(s.limit for s in self.steps)
 
     def _first_stale(self, beta: float) -> int:
-        """The first purchase whose limit ``beta`` reaches (0 when none is: the caller asks
-        only where the outcome may change, so this only happens on a first run)."""
+        """The first purchase whose limit ``beta`` reaches; 0 (a fresh run) when there is
+        none: on a first run, or below an earlier run's ``need`` (its untracked purchases,
+        whose limit is unknown, follow a tracked one whose limit is at most ``need``)."""
         reach = beta + _MARGIN * max(1.0, abs(beta))
         for t, step in enumerate(self.steps):
             if step.limit <= reach:
@@ -114,30 +121,33 @@ class FloatRun:
         kept = self.steps[start]
         while len(self.steps) > start:
             step = self.steps.pop()
-            if step.chosen >= 0:
+            if step.old_a is not None:
                 self.a[step.idx] = step.old_a
                 self.c[step.idx] = step.old_c
         return set(kept.alive), list(kept.bounds[0]), list(kept.bounds[1])
 
-    def _purchases(self, beta: float, alive: set[int], intercepts: list[float],
-                   slopes: list[float]) -> None:
-        """Make the purchases from the current state at ``beta``, recording each."""
-        data, a, c, track = self.data, self.a, self.c, self.track
-        b = a + c * beta if track else np.full(len(data.weights), beta)
+    def _purchases(self, beta: float, need: float, alive: set[int],
+                   intercepts: list[float], slopes: list[float]) -> None:
+        """Make the purchases from the current state at ``beta``, recording each; tracked
+        while no limit found is at or below ``need``."""
+        data, a, c = self.data, self.a, self.c
+        track = self.track and min((s.limit for s in self.steps), default=math.inf) > need
+        b = a + c * beta if self.track else np.full(len(data.weights), beta)
         while True:
             step = (_Purchase(set(alive), (list(intercepts), list(slopes))) if track
-                    else _Purchase(alive, ([], [])))
+                    else _Purchase(alive, None))
             self.steps.append(step)
             self.purchases += 1
             chosen, best, best_a, best_c, poor = self._choose(beta, b, alive, intercepts,
-                                                              slopes, step)
+                                                              slopes, step, track)
             if chosen < 0:
                 return
             step.chosen = chosen
             alive.discard(chosen)
             idx, u = data.np_idx[chosen], data.np_us[chosen]
             if not track:
-                b[idx] = np.maximum(b[idx] - best * u, 0.0)
+                b[idx] = np.maximum(step.held - best * u, 0.0)
+                step.held = None
                 continue
             old_a, old_c = a[idx], c[idx]
             new_a, new_c = old_a - best_a * u, old_c - best_c * u
@@ -145,21 +155,23 @@ class FloatRun:
                 # a poor supporter becomes rich where its budget reaches its share:
                 # beta + (share - budget) / (slope of what it would keep)
                 short = best * (u if isinstance(u, float) else u[poor]) - step.held[poor]
-                step.held = None
                 step.limit = min(step.limit, beta + float((short / new_c[poor]).min()))
                 new_a[poor] = 0.0
                 new_c[poor] = 0.0
+            step.held = None
             a[idx], c[idx] = new_a, new_c
             b[idx] = new_a + new_c * beta
             step.idx, step.old_a, step.old_c = idx, old_a, old_c
+            track = step.limit > need  # later purchases will be redone: untracked
 
     def _choose(self, beta: float, b: Any, alive: set[int], intercepts: list[float],
-                slopes: list[float], step: _Purchase) -> tuple[int, float, float, float, Any]:
+                slopes: list[float], step: _Purchase,
+                track: bool) -> tuple[int, float, float, float, Any]:
         """The next purchase at ``beta``: the candidate (-1: none), its price, the price's
         intercept and slope in beta, and its poor supporters (a mask; ``None``: none).
         Drops unaffordable candidates from ``alive``; tracked, sets ``step.limit`` to the
         first beta where a drop or a rival may change."""
-        data, c, track = self.data, self.c, self.track
+        data, c = self.data, self.c
         costs, rank = data.float_costs, data.rank
         order = sorted(alive, key=lambda p: intercepts[p] + slopes[p] * beta)
         tol = 1.0 + _TIE_TOL
@@ -184,7 +196,7 @@ class FloatRun:
                 continue
             if avail - cost <= _TIE_TOL * cost:
                 raise _NearTie
-            rho, rho_a, rho_c, poor = self._price(p, idx, bs, lower, beta)
+            rho, rho_a, rho_c, poor = self._price(p, idx, bs, lower, beta, track)
             intercepts[p], slopes[p] = rho_a, rho_c
             computed.append((p, rho, rho_c))
             if rho < best or (rho == best and rank[p] < rank[chosen]):
@@ -230,8 +242,8 @@ class FloatRun:
                                                                 strict=True))
         return cache[p]
 
-    def _price(self, p: int, idx: Any, bs: Any, lower: float,
-               beta: float) -> tuple[float, float, float, Any]:
+    def _price(self, p: int, idx: Any, bs: Any, lower: float, beta: float,
+               track: bool) -> tuple[float, float, float, Any]:
         """Candidate ``p``'s price at its supporters' budgets ``bs`` at ``beta`` (``lower``:
         a lower bound of the price), the price's intercept and slope in beta while its poor/rich split
         holds (tracked; else the price and 0), and its poor supporters (a mask; ``None``:
@@ -258,7 +270,7 @@ class FloatRun:
             if grown == count:
                 break
             count = grown
-        if not self.track:
+        if not track:
             return rho, rho, 0.0, poor
         # the poor pay their budgets a + c * beta: the price falls by sum(w c) / denom
         slope = -float((ww * poor).dot(self.c[idx])) / denom
