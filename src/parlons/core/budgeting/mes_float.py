@@ -265,11 +265,12 @@ class FloatRun:
             if denom <= 0:
                 raise _NearTie
             rho = (cost - float(held.dot(poor))) / denom
-            poor |= bs < rho * u
-            grown = np.count_nonzero(poor)
+            now = bs < rho * u  # (a superset of poor: rho grew)
+            grown = np.count_nonzero(now)
             if grown == count:
                 break
-            count = grown
+            poor |= now
+            count = np.count_nonzero(poor)
         if not track:
             return rho, rho, 0.0, poor
         # the poor pay their budgets a + c * beta: the price falls by sum(w c) / denom
