@@ -204,3 +204,25 @@ def test_budgeting_fractional_costs_are_exact():
 
 def test_budgeting_data_is_present():
     assert (PB / "Poland_Wieliczka_2023_Green_Budget.pb").is_file()
+
+
+def test_budgeting_reading_restores_the_garbage_collector(tmp_path):
+    # reading pauses the cyclic collector (many objects, no cycles) and gives it back as it
+    # was, also when the file is refused
+    import gc
+
+    good = tmp_path / "good.pb"
+    good.write_text(make_pb(10, [("A", 5)], [("1", "A"), ("2", "A")]))
+    bad = tmp_path / "bad.pb"
+    bad.write_text(make_pb(10, [("A", 5)], [("1", "A")]).replace("budget;10", "budget;x"))
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            assert read_pabulib(good)[1].num_voters == 2
+            assert gc.isenabled() is enabled
+            with pytest.raises(PabulibError):
+                read_pabulib(bad)
+            assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
