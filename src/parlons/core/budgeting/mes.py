@@ -80,10 +80,10 @@ class MESData:
     rank: list[int]  # tie-breaking rank of each candidate (lower wins)
     np_w: list[np.ndarray] = field(default_factory=list)
     np_idx: list[np.ndarray] = field(default_factory=list)
-    np_u: list[np.ndarray] = field(default_factory=list)
     np_twu: list[float] = field(default_factory=list)
     #: per candidate: the utility as one float when all supporters share it (cost and
-    #: cardinality utilities), else ``np_u``'s array; weight times utility; the cost as a float
+    #: cardinality utilities), else one per supporter; weight times utility; the cost as a
+    #: float
     np_us: list[float | np.ndarray] = field(default_factory=list)
     np_wu: list[np.ndarray] = field(default_factory=list)
     float_costs: list[float] = field(default_factory=list)
@@ -180,7 +180,6 @@ def _arrays(data: MESData) -> None:
             uniform = len(u_a) > 0 and bool((u_a == u_a[0]).all())
         w_a = w_all[idx_a]
         data.np_idx.append(idx_a)
-        data.np_u.append(u_a)
         data.np_w.append(w_a)
         data.np_twu.append(float(np.dot(w_a, u_a)))
         data.np_us.append(float(u_a[0]) if uniform else u_a)
@@ -275,12 +274,12 @@ class MESOutcome:
 def _run(data: MESData, beta: Fraction, exact: bool) -> tuple[list[int], bool]:
     """The outcome at ``beta`` (in floating point, unless near a tie or ``exact``), and
     whether an exact run decided it."""
-    if not exact:
-        try:
-            return run_float(data, float(beta))[0], False
-        except _NearTie:
-            pass
-    return run_exact(data, beta), True
+    if exact:
+        return run_exact(data, beta), True
+    try:
+        return run_float(data, float(beta))[0], False
+    except _NearTie:  # too close to call in floating point: the exact engine decides
+        return run_exact(data, beta), True
 
 
 def _add1_visits(data: MESData, beta0: Fraction, step: Fraction,

@@ -52,7 +52,7 @@ _MARGIN = 1e-7
 class _Purchase:
     """One step of a tracked run: the state before it, what it changed, and its limit."""
 
-    __slots__ = ("alive", "bounds", "chosen", "idx", "old_a", "old_c", "limit", "held")
+    __slots__ = ("alive", "bounds", "chosen", "idx", "old_a", "old_c", "limit")
 
     def __init__(self, alive: set[int],
                  bounds: tuple[list[float], list[float]] | None) -> None:
@@ -64,7 +64,6 @@ class _Purchase:
         self.old_a: Any = None  # their budgets before the purchase, as a + c * beta
         self.old_c: Any = None
         self.limit = math.inf  # the smallest beta at which this step may differ
-        self.held: Any = None  # while choosing: the budgets of the best candidate's supporters
 
 
 class FloatRun:
@@ -77,7 +76,7 @@ class FloatRun:
         self.a = np.zeros(n) if track else None  # budgets: a + c * beta
         self.c = np.ones(n) if track else None
         self.steps: list[_Purchase] = []
-        self.purchases = 0  # purchases computed over all runs (benchmarks report it)
+        self.purchases = 0  # purchases computed over all runs
         self._twu: dict[int, Number] = {}  # exact total weighted utilities (see _tie)
 
     def run(self, beta: float, need: float = -math.inf) -> tuple[list[int], float]:
@@ -138,27 +137,25 @@ class FloatRun:
                     else _Purchase(alive, None))
             self.steps.append(step)
             self.purchases += 1
-            chosen, best, best_a, best_c, poor = self._choose(beta, b, alive, intercepts,
-                                                              slopes, step, track)
+            chosen, best, best_a, best_c, poor, held = self._choose(
+                beta, b, alive, intercepts, slopes, step, track)
             if chosen < 0:
                 return
             step.chosen = chosen
             alive.discard(chosen)
             idx, u = data.np_idx[chosen], data.np_us[chosen]
             if not track:
-                b[idx] = np.maximum(step.held - best * u, 0.0)
-                step.held = None
+                b[idx] = np.maximum(held - best * u, 0.0)
                 continue
             old_a, old_c = a[idx], c[idx]
             new_a, new_c = old_a - best_a * u, old_c - best_c * u
             if poor is not None:
                 # a poor supporter becomes rich where its budget reaches its share:
                 # beta + (share - budget) / (slope of what it would keep)
-                short = best * (u if isinstance(u, float) else u[poor]) - step.held[poor]
+                short = best * (u if isinstance(u, float) else u[poor]) - held[poor]
                 step.limit = min(step.limit, beta + float((short / new_c[poor]).min()))
                 new_a[poor] = 0.0
                 new_c[poor] = 0.0
-            step.held = None
             a[idx], c[idx] = new_a, new_c
             b[idx] = new_a + new_c * beta
             step.idx, step.old_a, step.old_c = idx, old_a, old_c
@@ -166,16 +163,17 @@ class FloatRun:
 
     def _choose(self, beta: float, b: Any, alive: set[int], intercepts: list[float],
                 slopes: list[float], step: _Purchase,
-                track: bool) -> tuple[int, float, float, float, Any]:
+                track: bool) -> tuple[int, float, float, float, Any, Any]:
         """The next purchase at ``beta``: the candidate (-1: none), its price, the price's
-        intercept and slope in beta, and its poor supporters (a mask; ``None``: none).
+        intercept and slope in beta, its poor supporters (a mask; ``None``: none) and its
+        supporters' budgets.
         Drops unaffordable candidates from ``alive``; tracked, sets ``step.limit`` to the
         first beta where a drop or a rival may change."""
         data, c = self.data, self.c
         costs, rank = data.float_costs, data.rank
         order = sorted(alive, key=lambda p: intercepts[p] + slopes[p] * beta)
         tol = 1.0 + _TIE_TOL
-        best, best_a, best_c, chosen, chosen_poor = math.inf, 0.0, 0.0, -1, None
+        best, best_a, best_c, chosen, chosen_poor, held = math.inf, 0.0, 0.0, -1, None, None
         computed: list[tuple[int, float, float]] = []
         lazy: list[int] = []
         limit = math.inf
@@ -200,8 +198,7 @@ class FloatRun:
             intercepts[p], slopes[p] = rho_a, rho_c
             computed.append((p, rho, rho_c))
             if rho < best or (rho == best and rank[p] < rank[chosen]):
-                best, best_a, best_c, chosen, chosen_poor = rho, rho_a, rho_c, p, poor
-                step.held = bs
+                best, best_a, best_c, chosen, chosen_poor, held = rho, rho_a, rho_c, p, poor, bs
         for p, rho, _ in computed:
             if p != chosen and rho - best <= _TIE_TOL * best and not self._tie(p, chosen, b):
                 raise _NearTie
@@ -214,7 +211,7 @@ class FloatRun:
                 if fall < 0:
                     limit = min(limit, beta - (intercepts[p] + slopes[p] * beta - best) / fall)
         step.limit = limit
-        return chosen, best, best_a, best_c, chosen_poor
+        return chosen, best, best_a, best_c, chosen_poor, held
 
     def _tie(self, p: int, q: int, b: Any) -> bool:
         """Whether candidates ``p`` and ``q`` have exactly the same price: each has only
@@ -259,12 +256,12 @@ class FloatRun:
         # poor/rich fixed point: the poor pay all they have, the rich pay rho * u; rho
         # only grows and the poor set only grows, so this ends (in a few rounds)
         wu, ww = data.np_wu[p], data.np_w[p]
-        held = ww * bs
+        paid_all = ww * bs  # what each supporter would pay if poor
         while True:
             denom = twu - float(wu.dot(poor))
             if denom <= 0:
                 raise _NearTie
-            rho = (cost - float(held.dot(poor))) / denom
+            rho = (cost - float(paid_all.dot(poor))) / denom
             now = bs < rho * u  # (a superset of poor: rho grew)
             grown = np.count_nonzero(now)
             if grown == count:
